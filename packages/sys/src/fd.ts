@@ -1,0 +1,69 @@
+/* File descriptors: open, close, read/write (positional or not), truncate, flags, stat size. */
+
+import { F_GETFL, F_SETFL, O_NONBLOCK } from "./constants.ts";
+import { cstr } from "./cstring.ts";
+import { check } from "./errors.ts";
+import { libc } from "./libc.ts";
+
+/** open(2). Throws SysError (ENOENT, EACCES, ...) with the path in the message. */
+export function open(path: string, flags: number, mode = 0o600): number {
+  return check("open", libc.open(cstr(path), flags, mode), path);
+}
+
+/** close(2). */
+export function close(fd: number): void {
+  check("close", libc.close(fd), String(fd));
+}
+
+/** dup(2): a second descriptor for the same open file. */
+export function dup(fd: number): number {
+  return check("dup", libc.dup(fd), String(fd));
+}
+
+/** read(2) into `buf`; returns the byte count (0 at end of file). */
+export function read(fd: number, buf: ArrayBufferView, bytes = buf.byteLength): number {
+  return check("read", libc.read(fd, buf as never, bytes));
+}
+
+/** write(2) from `buf`; returns the byte count. */
+export function write(fd: number, buf: ArrayBufferView, bytes = buf.byteLength): number {
+  return check("write", libc.write(fd, buf as never, bytes));
+}
+
+/** pread(2) at byte `offset`; returns the byte count. */
+export function pread(fd: number, buf: ArrayBufferView, bytes: number, offset: number): number {
+  return check("pread", libc.pread(fd, buf as never, bytes, offset));
+}
+
+/** pwrite(2) at byte `offset`; returns the byte count. */
+export function pwrite(fd: number, buf: ArrayBufferView, bytes: number, offset: number): number {
+  return check("pwrite", libc.pwrite(fd, buf as never, bytes, offset));
+}
+
+/** ftruncate(2): sets the file size (for a hugetlb memfd, a multiple of the page size). */
+export function ftruncate(fd: number, bytes: number): void {
+  check("ftruncate", libc.ftruncate(fd, bytes), `${fd}, ${bytes}`);
+}
+
+/** The size in bytes of an open file (fstat st_size). */
+export function fileSize(fd: number): number {
+  const st = new BigInt64Array(18); // struct stat is 144 bytes on x86-64
+  check("fstat", libc.fstat(fd, st as never), String(fd));
+  return Number(st[6]); // st_size at byte offset 48
+}
+
+/** unlink(2). */
+export function unlink(path: string): void {
+  check("unlink", libc.unlink(cstr(path)), path);
+}
+
+/** Sets or clears O_NONBLOCK on a descriptor. */
+export function setNonBlocking(fd: number, on = true): void {
+  const flags = check("fcntl", libc.fcntl(fd, F_GETFL, 0), "F_GETFL");
+  check("fcntl", libc.fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK), "F_SETFL");
+}
+
+/** fcntl(2) with an integer argument. */
+export function fcntl(fd: number, cmd: number, arg = 0): number {
+  return check("fcntl", libc.fcntl(fd, cmd, arg), `${fd}, ${cmd}`);
+}

@@ -1,0 +1,39 @@
+/* Process and thread identity, CPU pinning. */
+
+import { check } from "./errors.ts";
+import { libc } from "./libc.ts";
+
+/** getpid(2). */
+export const getpid = (): number => libc.getpid();
+/** gettid(2): the calling thread's id (differs from getpid in a Worker). */
+export const gettid = (): number => libc.gettid();
+/** geteuid(2). */
+export const geteuid = (): number => libc.geteuid();
+/** The CPU this thread is running on right now. */
+export const currentCpu = (): number => libc.sched_getcpu();
+
+/** Pins the calling thread (or `tid`) to the given CPUs with sched_setaffinity. */
+export function pinThread(cpus: readonly number[], tid = 0): void {
+  const mask = new Uint8Array(128); // cpu_set_t: 1024 bits
+  for (const cpu of cpus) {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= 1024) {
+      throw new RangeError(`CPU ${cpu} is not a valid CPU number (0..1023)`);
+    }
+    mask[cpu >> 3] = (mask[cpu >> 3] as number) | (1 << (cpu & 7));
+  }
+  check(
+    "sched_setaffinity",
+    libc.sched_setaffinity(tid, mask.length, mask as never),
+    cpus.join(","),
+  );
+}
+
+/** The CPUs the calling thread (or `tid`) may run on. */
+export function allowedCpus(tid = 0): number[] {
+  const mask = new Uint8Array(128);
+  check("sched_getaffinity", libc.sched_getaffinity(tid, mask.length, mask as never));
+  const cpus: number[] = [];
+  for (let cpu = 0; cpu < 1024; cpu++)
+    if ((mask[cpu >> 3] as number) & (1 << (cpu & 7))) cpus.push(cpu);
+  return cpus;
+}
