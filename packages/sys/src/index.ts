@@ -19,7 +19,7 @@ export {
   write,
 } from "./fd.ts";
 export { ioctl, ioctlInt } from "./ioctl.ts";
-export { addressOf, viewOf } from "./memory.ts";
+export { addressOf, copyMemory, fillMemory, viewOf } from "./memory.ts";
 export { madvise, memfdCreate, mlock, mmap, mremap, munlock, munmap } from "./mman.ts";
 export { bindMount, unmount, unshareMounts } from "./mount.ts";
 export { PollSet, pollOne } from "./poll.ts";

@@ -51,6 +51,8 @@ export const libc = dlopen(LIBC, {
   setsockopt: { args: [T.i32, T.i32, T.i32, T.ptr, T.u32], returns: T.i32 },
   sendmsg: { args: [T.i32, T.ptr, T.i32], returns: T.i64_fast },
   recvmsg: { args: [T.i32, T.ptr, T.i32], returns: T.i64_fast },
+  memcpy: { args: [T.ptr, T.ptr, T.u64], returns: T.ptr },
+  memset: { args: [T.ptr, T.i32, T.u64], returns: T.ptr },
   unshare: { args: [T.i32], returns: T.i32 },
   mount: { args: [T.ptr, T.ptr, T.ptr, T.u64, T.ptr], returns: T.i32 },
   umount2: { args: [T.ptr, T.i32], returns: T.i32 },

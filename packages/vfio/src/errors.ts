@@ -1,0 +1,24 @@
+/* VfioError: one error class for both backends, with a code and an actionable message. */
+
+export type VfioErrorCode =
+  | "NO_VFIO" // /dev/vfio missing or unusable
+  | "NO_IOMMU_GROUP"
+  | "GROUP_NOT_VIABLE"
+  | "BAD_ARGUMENT"
+  | "PROTOCOL" // a malformed or unexpected vfio-user message
+  | "REMOTE" // the server answered with an error reply
+  | "TIMEOUT"
+  | "DISCONNECTED"
+  | "DMA" // DMA map/unmap refused or out of range
+  | "CLOSED";
+
+export class VfioError extends Error {
+  constructor(
+    readonly code: VfioErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "VfioError";
+  }
+}
