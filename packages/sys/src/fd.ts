@@ -2,6 +2,7 @@
 
 import { F_GETFL, F_SETFL, O_NONBLOCK } from "./constants.ts";
 import { cstr } from "./cstring.ts";
+import { lastErrno } from "./errno.ts";
 import { check } from "./errors.ts";
 import { libc } from "./libc.ts";
 
@@ -66,4 +67,30 @@ export function setNonBlocking(fd: number, on = true): void {
 /** fcntl(2) with an integer argument. */
 export function fcntl(fd: number, cmd: number, arg = 0): number {
   return check("fcntl", libc.fcntl(fd, cmd, arg), `${fd}, ${cmd}`);
+}
+
+/*
+ * Hot-path variants: native addresses instead of views, and -errno instead of a throw, so a
+ * non-blocking descriptor can report EAGAIN ("nothing now") once per poll without an exception.
+ */
+
+/** read(2) into native memory at `address`; returns the byte count, or -errno (e.g. -EAGAIN). */
+export function readInto(fd: number, address: number, bytes: number): number {
+  const n = Number(libc.read(fd, address as never, bytes));
+  return n < 0 ? -lastErrno() : n;
+}
+
+/** write(2) from native memory at `address`; returns the byte count, or -errno. */
+export function writeFrom(fd: number, address: number, bytes: number): number {
+  const n = Number(libc.write(fd, address as never, bytes));
+  return n < 0 ? -lastErrno() : n;
+}
+
+/**
+ * readv(2) with `count` struct iovec entries at `iovAddress` (16 bytes each: base, length);
+ * returns the byte count, or -errno.
+ */
+export function readvInto(fd: number, iovAddress: number, count: number): number {
+  const n = Number(libc.readv(fd, iovAddress as never, count));
+  return n < 0 ? -lastErrno() : n;
 }

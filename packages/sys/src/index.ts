@@ -14,9 +14,12 @@ export {
   pread,
   pwrite,
   read,
+  readInto,
+  readvInto,
   setNonBlocking,
   unlink,
   write,
+  writeFrom,
 } from "./fd.ts";
 export { ioctl, ioctlInt } from "./ioctl.ts";
 export { addressOf, copyMemory, fillMemory, viewOf } from "./memory.ts";

@@ -22,6 +22,7 @@ export const libc = dlopen(LIBC, {
   close: { args: [T.i32], returns: T.i32 },
   dup: { args: [T.i32], returns: T.i32 },
   read: { args: [T.i32, T.ptr, T.u64], returns: T.i64_fast },
+  readv: { args: [T.i32, T.ptr, T.i32], returns: T.i64_fast },
   write: { args: [T.i32, T.ptr, T.u64], returns: T.i64_fast },
   pread: { args: [T.i32, T.ptr, T.u64, T.i64], returns: T.i64_fast },
   pwrite: { args: [T.i32, T.ptr, T.u64, T.i64], returns: T.i64_fast },

@@ -1,0 +1,193 @@
+/*
+ * sink: validates what a port transmits. Generator frames (recognised by ethertype, IPv4, UDP
+ * and the stamp magic) are checked for corruption, accounted per generator+flow (loss,
+ * reordering, duplication) and sampled for latency; everything else counts as "other".
+ * A corrupted frame's sequence is not trusted, so it also shows up as a missing sequence.
+ */
+import {
+  getU32,
+  MIN_FRAME,
+  OFF_CSUM,
+  OFF_FLOW,
+  OFF_GEN,
+  OFF_SEQ,
+  OFF_TS,
+  stampChecksum,
+} from "./frame.ts";
+import { LatencyHistogram, type LatencySummary } from "./latency.ts";
+import { GeneratorTrack } from "./sequence.ts";
+import type { Wire } from "./wire.ts";
+
+/** Settings of a sink (parsed from "sink:..." by parseWireSpec). */
+export interface SinkOptions {
+  /** Take a latency sample from every n-th generator frame (one clock read, ~55 ns); 0 = off. */
+  latencyEvery: number;
+}
+
+/** Accounting of one generator as seen by a sink. */
+export type SinkGeneratorStats = {
+  id: number;
+  /** Distinct sequences received. */
+  received: number;
+  /** Frames the linked generator sent, or null when not linked. */
+  sent: number | null;
+  /** sent - received when linked (final accounting), else sequence gaps not filled later. */
+  lost: number;
+  lostInSequence: number;
+  reordered: number;
+  duplicated: number;
+  stale: number;
+};
+
+/** What SinkWire.stats() returns: totals, per-generator accounting and the verdict. */
+export type SinkStats = {
+  kind: "sink";
+  spec: string;
+  frames: number;
+  bytes: number;
+  generatorFrames: number;
+  otherFrames: number;
+  corrupted: number;
+  lost: number;
+  reordered: number;
+  duplicated: number;
+  stale: number;
+  latencyNs: LatencySummary;
+  latencyInvalid: number;
+  generators: SinkGeneratorStats[];
+  /** "pass" when generator frames arrived and none was lost, reordered, duplicated or corrupted. */
+  verdict: "pass" | "fail";
+  problems: string[];
+};
+
+/** Frames sent by generator `id` so far, or -1 when no generator with that id is linked. */
+export type SentCount = (id: number) => number;
+
+const NOT_LINKED: SentCount = () => -1;
+
+/** A Wire whose push() validates generated traffic; pull() produces nothing. */
+export class SinkWire implements Wire {
+  frames = 0;
+  bytes = 0;
+  /** Intact generator frames. */
+  generatorFrames = 0;
+  /** Frames without the generator stamp (not validated). */
+  otherFrames = 0;
+  /** Generator frames whose checksum or length did not match. */
+  corrupted = 0;
+  /** Latency samples dropped because the timestamp was ahead of the clock (not this process). */
+  latencyInvalid = 0;
+  readonly latency = new LatencyHistogram();
+  private readonly tracks: (GeneratorTrack | null)[] = new Array(256).fill(null);
+  private countdown: number;
+
+  constructor(
+    readonly spec: string,
+    readonly options: SinkOptions,
+    private readonly sentBy: SentCount = NOT_LINKED,
+  ) {
+    this.countdown = options.latencyEvery;
+  }
+
+  pull(_dst: Uint8Array, _offset: number, _maxLen: number): number {
+    return 0;
+  }
+
+  /** Validates one transmitted frame. Allocation-free except the first frame of a new generator. */
+  push(src: Uint8Array, off: number, len: number): void {
+    this.frames++;
+    this.bytes += len;
+    if (
+      len < MIN_FRAME ||
+      src[off + 12] !== 0x08 ||
+      src[off + 13] !== 0x00 ||
+      src[off + 14] !== 0x45 ||
+      src[off + 23] !== 17 ||
+      src[off + 42] !== 0xda ||
+      src[off + 43] !== 0x7a ||
+      src[off + 45] !== 1
+    ) {
+      this.otherFrames++;
+      return;
+    }
+    const end = 14 + (((src[off + 16] as number) << 8) | (src[off + 17] as number));
+    if (
+      end > len ||
+      end < MIN_FRAME ||
+      stampChecksum(src, off, end) !== getU32(src, off + OFF_CSUM)
+    ) {
+      this.corrupted++;
+      return;
+    }
+    this.generatorFrames++;
+    const gen = src[off + OFF_GEN] as number;
+    const flow = ((src[off + OFF_FLOW] as number) << 8) | (src[off + OFF_FLOW + 1] as number);
+    const track = this.tracks[gen] ?? this.newTrack(gen);
+    track.see(flow, getU32(src, off + OFF_SEQ));
+    if (this.countdown !== 0 && --this.countdown === 0) {
+      this.countdown = this.options.latencyEvery;
+      // Both stamps are low 32 bits of the same process clock; the difference wraps correctly.
+      const ns = ((Bun.nanoseconds() >>> 0) - getU32(src, off + OFF_TS)) >>> 0;
+      if (ns < 0x80000000) this.latency.record(ns);
+      else this.latencyInvalid++;
+    }
+  }
+
+  tick(_nowNs: number): void {}
+
+  /** Totals, per-generator accounting and the verdict ("pass" only when nothing went wrong). */
+  stats(): SinkStats {
+    const generators: SinkGeneratorStats[] = [];
+    const t = { lost: 0, reordered: 0, duplicated: 0, stale: 0 };
+    this.tracks.forEach((track, id) => {
+      if (track === null) return;
+      const sent = this.sentBy(id);
+      // Linked: final accounting (also catches loss after the last frame that arrived).
+      const lost = sent >= 0 ? sent - track.unique : track.lost;
+      t.lost += lost;
+      t.reordered += track.reordered;
+      t.duplicated += track.duplicated;
+      t.stale += track.stale;
+      generators.push({
+        id,
+        received: track.unique,
+        sent: sent >= 0 ? sent : null,
+        lost,
+        lostInSequence: track.lost,
+        reordered: track.reordered,
+        duplicated: track.duplicated,
+        stale: track.stale,
+      });
+    });
+    const problems: string[] = [];
+    if (this.generatorFrames === 0) problems.push("no generator frames received");
+    if (t.lost !== 0) problems.push(`${t.lost} lost`);
+    if (t.reordered !== 0) problems.push(`${t.reordered} reordered`);
+    if (t.duplicated !== 0) problems.push(`${t.duplicated} duplicated`);
+    if (t.stale !== 0) problems.push(`${t.stale} stale`);
+    if (this.corrupted !== 0) problems.push(`${this.corrupted} corrupted`);
+    return {
+      kind: "sink",
+      spec: this.spec,
+      frames: this.frames,
+      bytes: this.bytes,
+      generatorFrames: this.generatorFrames,
+      otherFrames: this.otherFrames,
+      corrupted: this.corrupted,
+      ...t,
+      latencyNs: this.latency.summary(),
+      latencyInvalid: this.latencyInvalid,
+      generators,
+      verdict: problems.length === 0 ? "pass" : "fail",
+      problems,
+    };
+  }
+
+  close(): void {}
+
+  private newTrack(gen: number): GeneratorTrack {
+    const track = new GeneratorTrack(); // once per generator id, not per frame
+    this.tracks[gen] = track;
+    return track;
+  }
+}
