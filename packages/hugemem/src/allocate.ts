@@ -1,0 +1,116 @@
+/*
+ * allocate(): hugepage memory in one call. Checks the pool first (clear errors beat ENOMEM),
+ * maps and populates the pages, mlocks them, proves they are huge, records their physical
+ * addresses, and releases everything on any failure.
+ */
+import { close, geteuid, mlock, munmap, SysError } from "@dataplane/sys";
+import { type Backing, mapBacking, notEnoughPages, openBacking } from "./backing.ts";
+import { allocateContiguous, type ContiguousRequest } from "./contiguous.ts";
+import { HugememError } from "./errors.ts";
+import { resolvePages } from "./pages.ts";
+import { verifyHugeBacking } from "./proof.ts";
+import { HugeRegion, type RegionParts } from "./region.ts";
+import { noPool } from "./reserve.ts";
+import { type PageSizeName, pageSizeBytes } from "./size.ts";
+import { poolStatus } from "./status.ts";
+
+/** Options of allocate(). */
+export interface AllocateOptions {
+  /** Bytes wanted; rounded up to whole pages. */
+  readonly bytes: number;
+  /** Hugepage size. Default "2M". */
+  readonly pageSize?: PageSizeName;
+  /** Where the pages come from. Default "memfd" (needs no mount, can be shared by fd). */
+  readonly backing?: Backing;
+  /** Require one physically contiguous run (root only). Default false. */
+  readonly contiguous?: boolean;
+  /** memfd / file name, shown in /proc/<pid>/maps. Default "hugemem". */
+  readonly name?: string;
+  /** hugetlbfs directory for backing "hugetlbfs". Default: the first mount of that page size. */
+  readonly mount?: string;
+  /** contiguous: the most pages mapped at once while searching. Default 8 x the pages needed. */
+  readonly maxCandidates?: number;
+}
+
+const BACKINGS: readonly Backing[] = ["memfd", "hugetlbfs", "anonymous"];
+
+function pageCount(bytes: number, pageSize: number): number {
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new HugememError("BAD_SIZE", `bytes ${bytes} is not a positive integer`);
+  }
+  return Math.ceil(bytes / pageSize);
+}
+
+function plainParts(req: ContiguousRequest): RegionParts {
+  const { pages, pageSize, backing, name } = req;
+  const bytes = pages * pageSize;
+  const fd = openBacking(backing, pageSize, bytes, name, req.mount);
+  let address = 0;
+  try {
+    address = mapBacking(fd, pageSize, bytes, true);
+    const pagesUnknown = new Float64Array(0); // resolved after the proof
+    return { address, bytes, pageSize, fd, fdOffset: 0, backing, name, pages: pagesUnknown };
+  } catch (e) {
+    if (address !== 0) munmap(address, bytes);
+    if (fd >= 0) close(fd);
+    throw e;
+  }
+}
+
+// mlock is belt and braces: hugetlb pages are never swapped out, and the kernel does not even
+// mark hugetlb mappings locked (VmLck stays 0). A non-root process whose RLIMIT_MEMLOCK is below
+// the region size gets ENOMEM/EPERM here; that costs it nothing, so it is not an error.
+function lock(address: number, bytes: number): void {
+  try {
+    mlock(address, bytes);
+  } catch (cause) {
+    const limited =
+      cause instanceof SysError && (cause.code === "ENOMEM" || cause.code === "EPERM");
+    if (!limited || geteuid() === 0) throw cause;
+  }
+}
+
+/**
+ * Allocates hugepage memory: `bytes` rounded up to whole pages, populated, mlocked and proven
+ * huge. Throws HugememError: BAD_SIZE, NO_POOL, NOT_ENOUGH_PAGES (with the reserve command),
+ * NO_HUGETLBFS_MOUNT, NOT_HUGE, NO_CONTIGUOUS_RUN, NOT_ROOT. Release with close() or `using`.
+ */
+export function allocate(options: AllocateOptions): HugeRegion {
+  const size = pageSizeBytes(options.pageSize ?? "2M");
+  const pages = pageCount(options.bytes, size);
+  const backing = options.backing ?? "memfd";
+  if (!BACKINGS.includes(backing)) {
+    throw new HugememError("BAD_SIZE", `backing "${backing}" is not one of ${BACKINGS.join(", ")}`);
+  }
+  const maxCandidates = options.maxCandidates ?? pages * 8;
+  if (!Number.isSafeInteger(maxCandidates) || maxCandidates < pages) {
+    throw new HugememError(
+      "BAD_SIZE",
+      `maxCandidates ${maxCandidates} is below the ${pages} pages needed`,
+    );
+  }
+  const req = {
+    pages,
+    pageSize: size,
+    backing,
+    name: options.name ?? "hugemem",
+    mount: options.mount,
+    maxCandidates,
+  };
+  const pool = poolStatus(size);
+  if (pool === null) throw noPool(size);
+  if (pool.available < pages) throw notEnoughPages(pages, size);
+  const parts =
+    options.contiguous === true && pages > 1 ? allocateContiguous(req) : plainParts(req);
+  try {
+    lock(parts.address, parts.bytes);
+    verifyHugeBacking(parts.address, parts.bytes, size);
+    const physical =
+      parts.pages.length > 0 ? parts.pages : resolvePages(parts.address, pages, size);
+    return new HugeRegion({ ...parts, pages: physical });
+  } catch (e) {
+    munmap(parts.address, parts.bytes);
+    if (parts.fd >= 0) close(parts.fd);
+    throw e;
+  }
+}

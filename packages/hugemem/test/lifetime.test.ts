@@ -1,0 +1,47 @@
+import { describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { status } from "../src/index.ts";
+import { freeBecomes, freePages, isRoot, meminfoFree, need, PAGE_2M } from "./helpers.ts";
+
+const HOLD = join(import.meta.dir, "fixtures/hold.ts");
+
+/** Starts the hold fixture and resolves once it printed "allocated". */
+async function startHolder(backing: string, pages: number) {
+  const child = Bun.spawn([process.execPath, HOLD, backing, String(pages)], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes("allocated")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`holder exited early: ${await new Response(child.stderr).text()}`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return child;
+}
+
+describe("pages come back when a process dies", () => {
+  for (const backing of ["memfd", "hugetlbfs", "anonymous"]) {
+    test(`${backing}: SIGKILL after "allocated" returns HugePages_Free to its start value`, async () => {
+      if (!need("root and 4 free 2 MiB hugepages", isRoot() && freePages() >= 4)) return;
+      const mount = status().mounts.find((m) => m.pageSize === PAGE_2M)?.path;
+      if (backing === "hugetlbfs" && !need("a 2M hugetlbfs mount", mount !== undefined)) return;
+      const files = mount === undefined ? [] : readdirSync(mount);
+      const start = meminfoFree();
+      const child = await startHolder(backing, 4);
+      try {
+        expect(await freeBecomes(start - 4)).toBe(start - 4);
+        if (mount !== undefined) expect(readdirSync(mount)).toEqual(files); // unlinked while in use
+      } finally {
+        child.kill("SIGKILL");
+        await child.exited;
+      }
+      expect(child.signalCode).toBe("SIGKILL");
+      expect(await freeBecomes(start)).toBe(start);
+      if (mount !== undefined) expect(readdirSync(mount)).toEqual(files);
+    }, 15_000);
+  }
+});

@@ -1,0 +1,68 @@
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { Pagemap } from "../src/index.ts";
+import { hugeMapping, isRoot, need } from "./helpers.ts";
+
+const CLI = join(import.meta.dir, "../src/cli.ts");
+const run = (...args: string[]) => {
+  const r = Bun.spawnSync([process.execPath, CLI, ...args], { stdout: "pipe", stderr: "pipe" });
+  return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+};
+
+describe("pagemap CLI", () => {
+  test("--json shows this process's hugepage with the same physical address and kpageflags", () => {
+    using m = hugeMapping(1);
+    if (!need("root and a free 2 MiB hugepage", isRoot() && m !== null) || m === null) return;
+    using pm = Pagemap.open();
+    const r = run(String(process.pid), `0x${m.address.toString(16)}`, "3", "--json");
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as {
+      virtual: string;
+      physical: string;
+      flags: string[];
+      kpageflags: string[];
+    }[];
+    expect(rows.length).toBe(3);
+    rows.forEach((row, i) => {
+      expect(row.virtual).toBe(`0x${(m.address + i * 4096).toString(16)}`);
+      expect(row.physical).toBe(`0x${pm.translate(m.address + i * 4096).toString(16)}`);
+      expect(row.flags).toContain("present");
+      expect(row.kpageflags).toContain("HUGE");
+      expect(row.kpageflags).toContain(i === 0 ? "COMPOUND_HEAD" : "COMPOUND_TAIL");
+    });
+  });
+
+  test("the table has one line per page plus a header", () => {
+    using m = hugeMapping(1);
+    if (!need("root and a free 2 MiB hugepage", isRoot() && m !== null) || m === null) return;
+    const r = run(String(process.pid), m.address.toString(16), "2");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines.length).toBe(3);
+    expect(lines[1]).toContain("present");
+  });
+
+  test("usage errors exit 2 with the usage text; --help exits 0", () => {
+    for (const args of [
+      [],
+      ["self"],
+      ["self", "xyz"],
+      ["self", "0x1000", "0"],
+      ["abc", "0x1000"],
+      ["self", "0x1", "--bogus"],
+    ]) {
+      const r = run(...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("usage: bun run pagemap");
+    }
+    const help = run("--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("usage: bun run pagemap");
+  });
+
+  test("a pid that does not exist exits 1 with NO_PROCESS", () => {
+    const r = run("999999999", "0x1000");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("NO_PROCESS");
+  });
+});
