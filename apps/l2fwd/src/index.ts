@@ -1,0 +1,97 @@
+/* @dataplane/l2fwd public API: the forwarder's building blocks, for embedding and tests. */
+export { buildConfig, type Command, FLAG_NAMES, loadConfigFile, parseCommandLine } from "./args.ts";
+export {
+  ConfigSchema,
+  checkWireSpec,
+  DEFAULT_SIM_DURATION,
+  DEFAULT_WIRES,
+  DeviceSpec,
+  type L2fwdConfig,
+  type ParsedConfig,
+  resolveConfig,
+  SimOptions,
+  splitWireList,
+  WIRE_KINDS,
+} from "./config.ts";
+export {
+  formatInterval,
+  formatNs,
+  formatSummary,
+  intervalHeader,
+  intervalJson,
+  summaryJson,
+} from "./display.ts";
+export { L2fwdError, type L2fwdErrorCode } from "./errors.ts";
+export {
+  COUNTER_SLOTS,
+  Counter,
+  type ForwarderOptions,
+  type ForwardMode,
+  macTemplate,
+  pollForwarders,
+  QueueForwarder,
+  TOUCHED_BYTE,
+} from "./forward.ts";
+export { HELP, versionLine } from "./help.ts";
+export {
+  ensureHugepages,
+  type HugepageNeed,
+  type HugepageStatus,
+  type HugepageSysfs,
+  hugememPool,
+  hugepagesNeeded,
+  type PrecheckResult,
+  readStatus,
+  sysfsPool,
+} from "./hugepages.ts";
+export { type CliDeps, EXIT_FORCED, runCli } from "./main.ts";
+export {
+  MemoryPool,
+  MemoryPort,
+  type MemoryPortOptions,
+  memoryPortPair,
+  SEQ_OFFSET,
+} from "./memory-port.ts";
+export type {
+  LatencyPercentiles,
+  PacketPool,
+  Port,
+  PortCounters,
+  PortSet,
+  TrafficReport,
+} from "./port.ts";
+export { openPorts } from "./ports.ts";
+export { describeMachine, type MachineInfo, machineInfo } from "./report/machine.ts";
+export {
+  escapeXml,
+  niceCeiling,
+  type PerfPoint,
+  type PlotOptions,
+  renderPlot,
+} from "./report/svg.ts";
+export { markdownTable, type PerfReport, reportJson, reportMarkdown } from "./report/table.ts";
+export { type RunSettings, runForwarding } from "./run.ts";
+export { Cleanup, type CleanupFailure } from "./shutdown.ts";
+export {
+  createStopFlag,
+  installStopSignals,
+  STOP_SIGNALS,
+  type StopSignal,
+  type StopSignalHandle,
+  type StopSignalOptions,
+} from "./signals.ts";
+export {
+  gbps,
+  type IntervalStats,
+  intervalStats,
+  judge,
+  mpps,
+  type PortRates,
+  type PortTotals,
+  type RunSummary,
+  type Snapshot,
+  summarize,
+  takeSnapshot,
+  type Verdict,
+  WIRE_OVERHEAD_BYTES,
+} from "./stats.ts";

@@ -1,0 +1,89 @@
+/*
+ * One forwarding run over an opened PortSet: a QueueForwarder per queue pair, polled in
+ * slices so the event loop can deliver signals and the statistics timer between slices;
+ * at the end the traffic is stopped, the rings drained, and the summary built.
+ */
+import { formatInterval, intervalHeader, intervalJson } from "./display.ts";
+import { type ForwardMode, pollForwarders, QueueForwarder } from "./forward.ts";
+import type { PortSet } from "./port.ts";
+import { intervalStats, type RunSummary, summarize, takeSnapshot } from "./stats.ts";
+
+/** How long one polling slice runs before the event loop gets a turn, in ns. */
+const SLICE_NS = 20e6;
+/** How long the forwarder keeps running after the traffic stops, to empty the rings, in ns. */
+const DRAIN_NS = 200e6;
+
+/** The parts of the configuration a run uses. */
+export interface RunSettings {
+  readonly batch: number;
+  readonly queues: number;
+  readonly mode: ForwardMode;
+  /** Seconds; 0 = until `stop` is set. */
+  readonly duration: number;
+  /** Seconds between statistics lines. */
+  readonly interval: number;
+  readonly json: boolean;
+  readonly quiet: boolean;
+}
+
+/**
+ * Forwards between `set.ports[0]` and `[1]` until the duration ends or `stop[0]` becomes
+ * non-zero, writing live statistics through `out`; resolves to the run's summary.
+ */
+export async function runForwarding(
+  set: PortSet,
+  s: RunSettings,
+  stop: Int32Array,
+  out: (line: string) => void,
+): Promise<RunSummary> {
+  const [a, b] = set.ports;
+  if (!a || !b || set.ports.length !== 2) {
+    throw new RangeError(`forwarding needs exactly two ports, got ${set.ports.length}`);
+  }
+  const forwarders = Array.from(
+    { length: s.queues },
+    (_, queue) => new QueueForwarder({ a, b, queue, batch: s.batch, mode: s.mode }),
+  );
+  const intervalNs = s.interval * 1e9;
+  const first = takeSnapshot(set.ports, forwarders);
+  const startNs = first.timeNs;
+  const endNs = s.duration > 0 ? startNs + s.duration * 1e9 : Number.POSITIVE_INFINITY;
+  let prev = first;
+  let nextStatsNs = startNs + intervalNs;
+  if (!s.quiet && !s.json) out(intervalHeader());
+
+  for (;;) {
+    const now = Bun.nanoseconds();
+    if (Atomics.load(stop, 0) !== 0 || now >= endNs) break;
+    pollForwarders(forwarders, Math.min(now + SLICE_NS, endNs, nextStatsNs), stop);
+    if (Bun.nanoseconds() >= nextStatsNs) {
+      const cur = takeSnapshot(set.ports, forwarders);
+      if (!s.quiet) {
+        const st = intervalStats(prev, cur, startNs);
+        out(s.json ? intervalJson(st) : formatInterval(st));
+      }
+      prev = cur;
+      nextStatsNs += intervalNs;
+    }
+    await nextTurn(); // lets signal handlers and timers run between slices
+  }
+
+  const stoppedNs = Bun.nanoseconds();
+  set.stopTraffic();
+  pollForwarders(forwarders, stoppedNs + DRAIN_NS, new Int32Array(1));
+  // Counters include the drained frames; the rate is over the time forwarding was asked for.
+  const last = takeSnapshot(set.ports, forwarders, stoppedNs);
+  // Frames that may still sit in an RX or TX ring of either port when the run ends.
+  const allowance = set.ports.length * s.queues * 2 * set.ringSize;
+  return summarize(
+    set.ports.map((p) => p.name),
+    first,
+    last,
+    set.traffic(),
+    allowance,
+  );
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
