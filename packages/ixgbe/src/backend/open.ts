@@ -3,8 +3,7 @@
  * group and /dev/vfio/<group> exists, else through sysfs with physical addresses.
  */
 import { deviceAccess, openDevice } from "@dataplane/pci";
-import type { VfioDevice } from "@dataplane/vfio";
-import * as vfio from "@dataplane/vfio";
+import { connectVfioUser, openKernelDevice, type VfioDevice } from "@dataplane/vfio";
 import { IxgbeError } from "../errors.ts";
 import { parseSpec } from "../spec.ts";
 import { sysfsBackend } from "./sysfs.ts";
@@ -17,21 +16,6 @@ export interface BackendOptions {
   readonly sysfsRoot?: string;
   /** Force one path for a PCI address instead of choosing. */
   readonly access?: "auto" | "vfio" | "sysfs";
-}
-
-type OpenKernel = (address: string, options: { sysfsRoot?: string }) => VfioDevice;
-
-// Looked up at call time: the kernel VFIO back-end is exported by @dataplane/vfio alongside the
-// vfio-user client, and a missing export must fail only the PCI path, not module loading.
-function openKernelDevice(): OpenKernel {
-  const open = (vfio as unknown as { openKernelDevice?: OpenKernel }).openKernelDevice;
-  if (open === undefined) {
-    throw new IxgbeError(
-      "DEVICE_FAULT",
-      "this build of @dataplane/vfio has no kernel VFIO back-end (openKernelDevice)",
-    );
-  }
-  return open;
 }
 
 function wrap(what: string, cause: unknown): IxgbeError {
@@ -56,7 +40,7 @@ function openPci(address: string, options: BackendOptions): Backend {
   if (!useVfio) return sysfsBackend(address, options.sysfsRoot);
   let dev: VfioDevice;
   try {
-    dev = openKernelDevice()(
+    dev = openKernelDevice(
       address,
       options.sysfsRoot === undefined ? {} : { sysfsRoot: options.sysfsRoot },
     );
@@ -73,7 +57,7 @@ export async function openBackend(spec: string, options: BackendOptions = {}): P
     case "vfio-user": {
       let dev: VfioDevice;
       try {
-        dev = vfio.connectVfioUser(parsed.socketPath);
+        dev = connectVfioUser(parsed.socketPath);
       } catch (cause) {
         throw wrap(`connecting to vfio-user socket ${parsed.socketPath}`, cause);
       }
