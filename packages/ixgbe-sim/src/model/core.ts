@@ -1,0 +1,167 @@
+/*
+ * PortCore: the state the register file, the RX path and the TX path share. Every model store
+ * into BAR0 goes through set() so the shadow copy (used to spot client writes into mapped
+ * registers) always holds what the model itself last wrote.
+ */
+import * as R from "@dataplane/ixgbe/regs";
+import type { DmaSpace } from "../dma/dma-space.ts";
+import type { Wire } from "../wire/wire.ts";
+import { type DmaTarget, FaultUnit, hexAddress, type MalformedKind } from "./faults.ts";
+import { InterruptUnit } from "./interrupts.ts";
+import { QUEUES } from "./register-map.ts";
+import { Counters } from "./stats.ts";
+
+/** Model-internal counters (stats()), indexes into PortCore.k. */
+export const KS = {
+  RX_FRAMES: 0,
+  RX_BYTES: 1,
+  RX_DELIVERED: 2,
+  DROP_RX_DISABLED: 3,
+  DROP_LINK_DOWN: 4,
+  DROP_FILTERED: 5,
+  DROP_QUEUE_DISABLED: 6,
+  DROP_NO_DESCRIPTOR: 7,
+  DROP_PACKET_BUFFER_FULL: 8,
+  DROP_CRC: 9,
+  DROP_UNDERSIZE: 10,
+  DROP_OVERSIZE: 11,
+  DROP_RX_DMA_FAULT: 12,
+  DROP_RX_MALFORMED: 13,
+  RX_HELD: 14,
+  TX_FRAMES: 15,
+  TX_BYTES: 16,
+  DROP_TX_MALFORMED: 17,
+  DROP_TX_DMA_FAULT: 18,
+  DMA_FAULTS: 19,
+  MALFORMED: 20,
+  RESETS: 21,
+  LINK_CHANGES: 22,
+  QUEUES_STOPPED: 23,
+  COUNT: 24,
+} as const;
+
+const W_RXDCTL = (q: number): number => R.RXDCTL(q) >>> 2;
+const W_TXDCTL = (q: number): number => R.TXDCTL(q) >>> 2;
+
+/** Shared per-port state. Fields are all set in the constructor (one hidden class). */
+export class PortCore {
+  readonly shadow: Uint32Array;
+  /** The same memory as `bar`, as int32 (cheap to compare; see syncMapped). */
+  readonly barI32: Int32Array;
+  /** The same memory as `shadow`, as int32. */
+  readonly shadowI32: Int32Array;
+  readonly counters = new Counters();
+  readonly k = new Float64Array(KS.COUNT);
+  readonly intr: InterruptUnit;
+  readonly faults: FaultUnit;
+  /** Model clock of the current step, ns. */
+  now = 0;
+  /** Bumped at the start of every step: per-queue caches compare against it. */
+  stepId = 0;
+  linkUp = false;
+  /** Bumped when counters may have changed (mapped stat words then get republished). */
+  statsVersion = 0;
+  /** RAL/RAH changed: the unicast filter table must be rebuilt. */
+  filterDirty = true;
+  /** RSSRK changed: the Toeplitz table must be rebuilt. */
+  rssKeyDirty = true;
+  readonly rxEnabled = new Uint8Array(QUEUES);
+  readonly txEnabled = new Uint8Array(QUEUES);
+  /** PFQDE.QDE per queue: drop when no descriptor, like SRRCTL.DROP_EN. */
+  readonly qde = new Uint8Array(QUEUES);
+  readonly rxHead = new Int32Array(QUEUES);
+  readonly txHead = new Int32Array(QUEUES);
+  /** Enabled TX queues, in queue order; first txActiveCount entries valid. */
+  readonly txActive = new Int32Array(QUEUES);
+  txActiveCount = 0;
+
+  constructor(
+    readonly bar: Uint32Array,
+    readonly dma: DmaSpace,
+    readonly wire: Wire,
+    irq: (vector: number) => void,
+    faultLogSize: number,
+  ) {
+    this.shadow = new Uint32Array(bar.length);
+    this.barI32 = new Int32Array(bar.buffer, bar.byteOffset, bar.length);
+    this.shadowI32 = new Int32Array(this.shadow.buffer);
+    this.faults = new FaultUnit(faultLogSize);
+    this.intr = new InterruptUnit(this.barI32, (w, v) => this.set(w, v), irq);
+  }
+
+  /** Stores a register word (and its shadow). */
+  set(word: number, value: number): void {
+    this.bar[word] = value;
+    this.shadow[word] = value;
+  }
+
+  /** Recomputes the list of enabled TX queues. */
+  rebuildTxActive(): void {
+    let n = 0;
+    for (let q = 0; q < QUEUES; q++) if (this.txEnabled[q] !== 0) this.txActive[n++] = q;
+    this.txActiveCount = n;
+  }
+
+  /** Stops an RX queue after a fault: RXDCTL.ENABLE reads 0, PCI exception cause raised. */
+  stopRxQueue(q: number): void {
+    this.rxEnabled[q] = 0;
+    this.set(W_RXDCTL(q), this.bar[W_RXDCTL(q)] & ~R.RXDCTL_ENABLE);
+    this.k[KS.QUEUES_STOPPED]++;
+    this.intr.otherEvent(R.EICR_PCI, this.now);
+  }
+
+  /** Stops a TX queue after a fault: TXDCTL.ENABLE reads 0, PCI exception cause raised. */
+  stopTxQueue(q: number): void {
+    this.txEnabled[q] = 0;
+    this.set(W_TXDCTL(q), this.bar[W_TXDCTL(q)] & ~R.TXDCTL_ENABLE);
+    this.rebuildTxActive();
+    this.k[KS.QUEUES_STOPPED]++;
+    this.intr.otherEvent(R.EICR_PCI, this.now);
+  }
+
+  /** Logs a DMA fault (slow path). */
+  dmaFault(
+    what: DmaTarget,
+    dir: "rx" | "tx",
+    q: number,
+    lo: number,
+    hi: number,
+    stopped: boolean,
+    injected: boolean,
+  ): void {
+    this.k[KS.DMA_FAULTS]++;
+    this.faults.record({
+      timeNs: this.now,
+      type: "dma",
+      what,
+      direction: dir,
+      queue: q,
+      address: hexAddress(lo, hi),
+      action: stopped ? "queue-stopped" : "frame-dropped",
+      injected,
+    });
+  }
+
+  /** Logs a malformed descriptor or ring setting (slow path). */
+  malformed(
+    what: MalformedKind,
+    dir: "rx" | "tx",
+    q: number,
+    lo: number,
+    hi: number,
+    stopped: boolean,
+    injected: boolean,
+  ): void {
+    this.k[KS.MALFORMED]++;
+    this.faults.record({
+      timeNs: this.now,
+      type: "malformed",
+      what,
+      direction: dir,
+      queue: q,
+      address: lo === 0 && hi === 0 ? "" : hexAddress(lo, hi),
+      action: stopped ? "queue-stopped" : "frame-dropped",
+      injected,
+    });
+  }
+}

@@ -1,0 +1,299 @@
+/*
+ * The transmit path (fact sheet §4.4-4.8, §5.6): for each enabled queue, fetch descriptors
+ * from TDH up to TDT, gather each frame's buffers until EOP, pad short frames (TXPADEN),
+ * hand the frame to the wire without FCS, count it, advance TDH and report completion: DD in
+ * every RS descriptor, or the head value written to TDWBAL/H when head write-back is on.
+ * A frame is sent only once all of its descriptors (up to EOP) are in [TDH, TDT).
+ */
+import * as R from "@dataplane/ixgbe/regs";
+import { addressOf } from "@dataplane/sys";
+import { buffers, copyFrame } from "./copy.ts";
+import { KS, type PortCore } from "./core.ts";
+import { M, type MalformedKind, T } from "./faults.ts";
+import { QUEUES } from "./register-map.ts";
+import { S, sizeBin } from "./stats.ts";
+
+/** Largest frame the model gathers (the card's 15.5 KiB limit, rounded up). */
+export const TX_STAGING_BYTES = 16384;
+/** Most descriptors one frame may use (the 82599's limit, also DPDK's IXGBE_TX_MAX_SEG). */
+export const TX_MAX_SEGMENTS = 40;
+
+const words = (f: (q: number) => number): Int32Array =>
+  Int32Array.from({ length: QUEUES }, (_, q) => f(q) >>> 2);
+const W_TDBAL = words(R.TDBAL);
+const W_TDBAH = words(R.TDBAH);
+const W_TDLEN = words(R.TDLEN);
+const W_TDH = words(R.TDH);
+const W_TDT = words(R.TDT);
+const W_TDWBAL = words(R.TDWBAL);
+const W_TDWBAH = words(R.TDWBAH);
+const W_DMATXCTL = R.DMATXCTL >>> 2;
+const W_HLREG0 = R.HLREG0 >>> 2;
+const W_MAXFRS = R.MAXFRS >>> 2;
+const W_TQSM0 = R.TQSM(0) >>> 2;
+const W_CTRL = R.CTRL >>> 2;
+
+const DTYP_SHIFT = 20;
+/** Offloads the model does not perform: a frame asking for them is refused, not sent wrong. */
+const UNSUPPORTED_CMD = R.ADVTXD_DCMD_TSE | R.ADVTXD_DCMD_VLE;
+const UNSUPPORTED_POPTS = R.ADVTXD_POPTS_IXSM | R.ADVTXD_POPTS_TXSM;
+
+/** TX datapath of one port. */
+export class TxPath {
+  private readonly stage = buffers(TX_STAGING_BYTES + 64);
+  /** Where a frame is gathered before it goes to the wire. */
+  readonly staging = this.stage.u8;
+  private readonly staging32 = this.stage.u32;
+  private readonly stagingAddr = addressOf(this.staging);
+  private rr = 0;
+  // per-frame results of gather(), kept in fields to avoid allocation
+  private frameLen = 0;
+  /** Where the gathered frame is: staging, or (one buffer, no padding) the host buffer itself. */
+  private src: Uint8Array = this.staging;
+  private srcOff = 0;
+  private frameCmd = 0;
+  private bad: MalformedKind | "" = "";
+  private badInjected = false;
+  private dmaBad = false;
+
+  constructor(private readonly c: PortCore) {}
+
+  /** Device reset. */
+  reset(): void {
+    this.rr = 0;
+  }
+
+  /** Sends up to `budget` frames, round robin over enabled queues. Returns descriptors used. */
+  step(budget: number): number {
+    const c = this.c;
+    const bar = c.bar;
+    if ((bar[W_DMATXCTL] & R.DMATXCTL_TE) === 0 || !c.linkUp) return 0;
+    if ((bar[W_CTRL] & R.CTRL_PCIE_MASTER_DISABLE) !== 0) return 0;
+    const count = c.txActiveCount;
+    let work = 0;
+    for (let k = 0; k < count && work < budget; k++) {
+      const idx = (this.rr + k) % count;
+      work += this.queue(c.txActive[idx], budget - work);
+      if (c.txActiveCount !== count) break; // a queue stopped; the list changed
+    }
+    this.rr = count > 0 ? (this.rr + 1) % count : 0;
+    if (work > 0) c.statsVersion++;
+    return work;
+  }
+
+  /** Processes queue q: complete frames between TDH and TDT, at most `budget` of them. */
+  private queue(q: number, budget: number): number {
+    const c = this.c;
+    const bar = c.bar;
+    const lo = bar[W_TDBAL[q]] & ~0x7f;
+    const hi = bar[W_TDBAH[q]];
+    const bytes = bar[W_TDLEN[q]] & 0x000fff80;
+    const n = bytes >>> 4;
+    let head = c.txHead[q];
+    const tail = Atomics.load(bar, W_TDT[q]) & 0xffff;
+    if (tail === head) return 0;
+    if (n === 0 || tail >= n || head >= n) {
+      c.malformed("bad-ring", "tx", q, lo, hi, true, false);
+      c.stopTxQueue(q);
+      return 0;
+    }
+    const inj = c.faults.dmaArmed > 0 && c.faults.takeDma(T.TX_RING);
+    const win = inj ? -1 : c.dma.resolve(lo, hi, bytes);
+    if (win < 0) {
+      c.dmaFault("tx-ring", "tx", q, lo, hi, true, inj);
+      c.stopTxQueue(q);
+      return 0;
+    }
+    const ring = c.dma.u32[win];
+    const base = c.dma.offset >>> 2;
+    const hl = bar[W_HLREG0];
+    const maxFrame = (hl & R.HLREG0_JUMBOEN) !== 0 ? bar[W_MAXFRS] >>> 16 : 1522;
+    const headWb = (bar[W_TDWBAL[q]] & R.TDWBAL_HEAD_WB_EN) !== 0;
+    let used = 0;
+    while (head !== tail && used < budget) {
+      // Find the EOP descriptor; wait when the frame is not all there yet.
+      let i = head;
+      let segs = 0;
+      let eop = -1;
+      while (i !== tail) {
+        segs++;
+        if ((ring[base + (i << 2) + 2] & R.ADVTXD_DCMD_EOP) !== 0 || segs > TX_MAX_SEGMENTS) {
+          eop = i;
+          break;
+        }
+        i = i + 1 === n ? 0 : i + 1;
+      }
+      if (eop < 0) break;
+      this.gather(q, ring, base, head, segs, n);
+      if (segs > TX_MAX_SEGMENTS) this.bad = "too-many-segments";
+      if (this.bad === "" && !this.dmaBad) this.send(q, hl, maxFrame);
+      if (this.bad !== "") {
+        c.malformed(this.bad, "tx", q, 0, 0, false, this.badInjected);
+        c.k[KS.DROP_TX_MALFORMED]++;
+      }
+      if (!headWb) this.complete(ring, base, head, segs, n);
+      head = eop + 1 === n ? 0 : eop + 1;
+      used += segs;
+    }
+    c.txHead[q] = head;
+    c.set(W_TDH[q], head);
+    if (used > 0) {
+      if (headWb) this.writeHead(q, head);
+      c.intr.queueEvent(q, 1, c.now);
+    }
+    return used;
+  }
+
+  /** Copies the buffers of `segs` descriptors from `head` into staging; sets frame fields. */
+  private gather(
+    q: number,
+    ring: Uint32Array,
+    base: number,
+    head: number,
+    segs: number,
+    n: number,
+  ) {
+    const c = this.c;
+    const dma = c.dma;
+    this.bad = "";
+    this.badInjected = false;
+    this.dmaBad = false;
+    this.frameCmd = 0;
+    this.src = this.staging;
+    this.srcOff = 0;
+    let len = 0;
+    let i = head;
+    for (let k = 0; k < segs; k++) {
+      const d = base + (i << 2);
+      i = i + 1 === n ? 0 : i + 1;
+      const ctl = ring[d + 2];
+      const dext = (ctl & R.ADVTXD_DCMD_DEXT) !== 0;
+      const dtyp = (ctl >>> DTYP_SHIFT) & 0xf;
+      if (dext && dtyp === 2) continue; // context descriptor: takes a slot, carries no data
+      if (this.frameCmd === 0) this.frameCmd = ctl;
+      if (this.bad !== "" || this.dmaBad) continue;
+      if (dext && dtyp !== 3) {
+        this.bad = "bad-type";
+        continue;
+      }
+      const offload = dext
+        ? (ctl & UNSUPPORTED_CMD) !== 0 || (ring[d + 3] & UNSUPPORTED_POPTS) !== 0
+        : (ctl & (R.LEGACY_TXD_CMD_IC | R.ADVTXD_DCMD_VLE)) !== 0;
+      if (offload) {
+        this.bad = "unsupported-offload";
+        continue;
+      }
+      let lo = ring[d];
+      let hi = ring[d + 1];
+      let dlen = ctl & R.ADVTXD_DTALEN_MASK;
+      const mal = c.faults.malArmed > 0 ? c.faults.takeMalformed(1, q) : M.NONE;
+      if (mal !== M.NONE) {
+        this.badInjected = true;
+        if (mal === M.ZERO_LENGTH) dlen = 0;
+        else if (mal === M.NULL_ADDRESS) lo = hi = 0;
+        else dlen = TX_STAGING_BYTES + 1;
+      }
+      if (dlen === 0) this.bad = "zero-length";
+      else if (lo === 0 && hi === 0) this.bad = "null-address";
+      else if (len + dlen > TX_STAGING_BYTES) this.bad = "oversize";
+      if (this.bad !== "") continue;
+      const inj = c.faults.dmaArmed > 0 && c.faults.takeDma(T.TX_BUFFER);
+      const win = inj ? -1 : dma.resolve(lo, hi, dlen);
+      if (win < 0) {
+        c.dmaFault("tx-buffer", "tx", q, lo, hi, false, inj);
+        c.k[KS.DROP_TX_DMA_FAULT]++;
+        this.dmaBad = true;
+        continue;
+      }
+      if (segs === 1 && dlen >= 60) {
+        this.src = dma.u8[win]; // one buffer, nothing to pad: send it from host memory
+        this.srcOff = dma.offset;
+        len = dlen;
+        continue;
+      }
+      copyFrame(
+        this.staging,
+        this.staging32,
+        this.stagingAddr,
+        len,
+        dma.u8[win],
+        dma.u32[win],
+        dma.address[win],
+        dma.offset,
+        dlen,
+      );
+      len += dlen;
+    }
+    this.frameLen = len;
+  }
+
+  /** Pads, counts and hands the gathered frame to the wire. */
+  private send(q: number, hl: number, maxFrame: number): void {
+    const c = this.c;
+    const buf = this.src;
+    const o = this.srcOff;
+    let len = this.frameLen;
+    if (len === 0) return; // only context descriptors
+    const fetched = len;
+    const ifcs = (this.frameCmd & R.ADVTXD_DCMD_IFCS) !== 0;
+    let onWire: number; // bytes incl. FCS, as the card counts them
+    if (ifcs) {
+      if ((hl & R.HLREG0_TXPADEN) !== 0 && len < 60) {
+        for (let i = len; i < 60; i++) buf[i] = 0; // only staged frames are this short
+        len = 60;
+      }
+      onWire = len + 4;
+    } else {
+      onWire = len; // the buffer already ends with its FCS
+      len = len >= 4 ? len - 4 : 0; // wires carry frames without FCS
+    }
+    if (onWire > maxFrame) {
+      this.bad = "oversize";
+      return;
+    }
+    c.wire.push(buf, o, len);
+    const acc = c.counters.acc;
+    acc[S.GPTC]++;
+    acc[S.TPT]++;
+    acc[S.GOTC] += onWire;
+    acc[S.PTC64 + sizeBin(onWire)]++;
+    if ((buf[o] & 1) !== 0) {
+      const all = buf[o] & buf[o + 1] & buf[o + 2] & buf[o + 3] & buf[o + 4] & buf[o + 5];
+      if (all === 0xff) acc[S.BPTC]++;
+      else acc[S.MPTC]++;
+    }
+    const slot = (c.bar[W_TQSM0 + (q >>> 2)] >>> ((q & 3) << 3)) & 0xf;
+    acc[S.QPTC + slot]++;
+    acc[S.QBTC + slot] += fetched;
+    acc[S.TXDGPC]++;
+    acc[S.TXDGBC] += fetched;
+    c.k[KS.TX_FRAMES]++;
+    c.k[KS.TX_BYTES] += len;
+  }
+
+  /** Sets DD in every RS descriptor of the frame (the rest of the descriptor is kept). */
+  private complete(ring: Uint32Array, base: number, head: number, segs: number, n: number) {
+    let i = head;
+    for (let k = 0; k < segs; k++) {
+      const d = base + (i << 2);
+      if ((ring[d + 2] & R.ADVTXD_DCMD_RS) !== 0) {
+        Atomics.store(ring, d + 3, ring[d + 3] | R.ADVTXD_STAT_DD);
+      }
+      i = i + 1 === n ? 0 : i + 1;
+    }
+  }
+
+  /** Head write-back: the 32-bit head index goes to TDWBAH:TDWBAL (bits 1:0 masked). */
+  private writeHead(q: number, head: number): void {
+    const c = this.c;
+    const lo = c.bar[W_TDWBAL[q]] & ~3;
+    const hi = c.bar[W_TDWBAH[q]];
+    const inj = c.faults.dmaArmed > 0 && c.faults.takeDma(T.TX_HEAD_WB);
+    const win = inj ? -1 : c.dma.resolve(lo, hi, 4);
+    if (win < 0) {
+      c.dmaFault("tx-head-writeback", "tx", q, lo, hi, false, inj);
+      return;
+    }
+    Atomics.store(c.dma.u32[win], c.dma.offset >>> 2, head);
+  }
+}

@@ -1,0 +1,151 @@
+/*
+ * Write side effects per register kind (fact sheet §2, §8, §9.1). Used by trapped writes and by
+ * syncMapped for writes found in mapped memory; `w` is always the primary word (aliases are
+ * resolved by the caller, which also mirrors the result to the alias word).
+ */
+import * as R from "@dataplane/ixgbe/regs";
+import type { Port } from "./port.ts";
+import { ARG, K, KIND } from "./register-map.ts";
+
+const EEC_RW_MASK = 0x7f; // SK, CS, DI, DO, FWE, EE_REQ; the rest is read-only status
+const EEC_RO_BITS = R.EEC_EE_PRES | R.EEC_ARD | (2 << R.EEC_EE_SIZE_SHIFT);
+
+/** Applies a write of `v` to primary word `w` of `port`. */
+export function writeRegister(port: Port, w: number, v: number): void {
+  const c = port.core;
+  const kind = KIND[w];
+  switch (kind) {
+    case K.PLAIN:
+      c.set(w, v);
+      return;
+    case K.RO:
+    case K.STATUS:
+    case K.LINKS:
+    case K.STAT:
+      return;
+    case K.WO:
+      c.set(w, 0);
+      return;
+    case K.CTRL:
+      writeCtrl(port, w, v);
+      return;
+    case K.EICR:
+      c.intr.writeEicr(v);
+      return;
+    case K.EICS:
+    case K.EICS_EX:
+      c.set(w, 0); // write-only: reads (and a mapped view) show 0
+      c.intr.writeEics(ARG[w], v, c.now);
+      return;
+    case K.EIMS:
+    case K.EIMS_EX:
+      c.intr.writeEims(ARG[w], v, c.now);
+      if (kind === K.EIMS_EX) c.set(w, c.intr.readEims(ARG[w]));
+      return;
+    case K.EIMC:
+    case K.EIMC_EX:
+      c.set(w, 0);
+      c.intr.writeEimc(ARG[w], v);
+      if (kind === K.EIMC_EX) c.set(w - 4, c.intr.readEims(ARG[w])); // EIMS_EX(n) is 0x10 below
+      return;
+    case K.AUTOC:
+      c.set(w, v & ~R.AUTOC_AN_RESTART); // Restart_AN self-clears
+      if ((v & R.AUTOC_AN_RESTART) !== 0) port.link.restart(c.now, true);
+      return;
+    case K.SWSM:
+      c.set(w, v & (R.SWSM_SMBI | R.SWSM_SWESMBI));
+      return;
+    case K.EERD:
+      writeEerd(port, w, v);
+      return;
+    case K.EEC:
+      c.set(
+        w,
+        ((v & EEC_RW_MASK) | ((v & R.EEC_EE_REQ) !== 0 ? R.EEC_EE_GNT : 0) | EEC_RO_BITS) >>> 0,
+      );
+      return;
+    case K.RDRXCTL:
+      c.set(w, (v | R.RDRXCTL_DMAIDONE) >>> 0); // DMA init is done at once
+      return;
+    case K.RXDCTL:
+      writeQueueControl(port, w, v, 0);
+      return;
+    case K.TXDCTL:
+      writeQueueControl(port, w, v, 1);
+      return;
+    case K.RDH:
+      c.rxHead[ARG[w]] = v & 0xffff;
+      c.set(w, v & 0xffff);
+      return;
+    case K.TDH:
+      c.txHead[ARG[w]] = v & 0xffff;
+      c.set(w, v & 0xffff);
+      return;
+    case K.RSSRK:
+      c.set(w, v);
+      c.rssKeyDirty = true;
+      return;
+    case K.RAR:
+      c.set(w, v);
+      c.filterDirty = true;
+      return;
+    case K.PFQDE:
+      writePfqde(port, w, v);
+      return;
+    default:
+      c.set(w, v);
+  }
+}
+
+/** CTRL: RST resets the device, LRST restarts the link; both self-clear at once. */
+function writeCtrl(port: Port, w: number, v: number): void {
+  const c = port.core;
+  if ((v & R.CTRL_RST) !== 0) {
+    port.reset(); // CTRL reads back 0 afterwards
+    return;
+  }
+  c.set(w, (v & ~R.CTRL_RST_MASK) >>> 0);
+  port.link.publishStatus(); // master disable shows in STATUS at once (no DMA is ever pending)
+  if ((v & R.CTRL_LRST) !== 0) port.link.restart(c.now, true);
+}
+
+/** EERD: START returns the word at once with DONE set. */
+function writeEerd(port: Port, w: number, v: number): void {
+  const c = port.core;
+  if ((v & R.EERD_START) === 0) {
+    c.set(w, v & ~R.EERD_DONE);
+    return;
+  }
+  const addr = (v >>> R.EERD_ADDR_SHIFT) & R.EERD_ADDR_MASK;
+  const data = addr < port.eeprom.length ? port.eeprom[addr] : 0;
+  c.set(w, ((data << R.EERD_DATA_SHIFT) | (addr << R.EERD_ADDR_SHIFT) | R.EERD_DONE) >>> 0);
+}
+
+/**
+ * RXDCTL/TXDCTL: ENABLE takes effect at once and reads back as the queue's state (queues past
+ * the configured count never enable). SWFLSH self-clears: write-backs are never held back.
+ */
+function writeQueueControl(port: Port, w: number, v: number, tx: 0 | 1): void {
+  const c = port.core;
+  const q = ARG[w];
+  const on = (v & R.RXDCTL_ENABLE) !== 0 && q < port.queues;
+  let stored = on ? v | R.RXDCTL_ENABLE : v & ~R.RXDCTL_ENABLE;
+  if (tx === 1) stored &= ~R.TXDCTL_SWFLSH;
+  c.set(w, stored >>> 0);
+  if (tx === 0) {
+    c.rxEnabled[q] = on ? 1 : 0;
+  } else if ((c.txEnabled[q] === 1) !== on) {
+    c.txEnabled[q] = on ? 1 : 0;
+    c.rebuildTxActive();
+  }
+}
+
+/** PFQDE: indirect per-queue drop enable (WE writes QDE of queue IDX, RE reads it back). */
+function writePfqde(port: Port, w: number, v: number): void {
+  const c = port.core;
+  const q = (v >>> R.PFQDE_IDX_SHIFT) & 0x7f;
+  if ((v & R.PFQDE_WE) !== 0) c.qde[q] = v & R.PFQDE_QDE;
+  const re = 1 << 17;
+  const shown = (v & re) !== 0 ? c.qde[q] | (q << R.PFQDE_IDX_SHIFT) : v & ~(R.PFQDE_WE | re);
+  c.set(w, shown >>> 0);
+}

@@ -1,0 +1,75 @@
+/*
+ * The in-process transport for the conformance suite: a Port over a WindowDmaSpace (anonymous
+ * mapping at a fixed IOVA above 4 GiB, so both address halves matter), a QueueWire and a fake
+ * clock. With `mapped`, accesses inside the mapped ranges go straight to BAR0 memory as a
+ * client's mmap would, and run() calls syncMapped() like the server loop.
+ */
+import { WindowDmaSpace } from "../../src/dma/window-dma.ts";
+import { Port } from "../../src/model/port.ts";
+import type { MappedRange } from "../../src/model/register-map.ts";
+import { QueueWire } from "./queue-wire.ts";
+import type { ConformanceTarget, TargetFactory } from "./target.ts";
+
+/** IOVA of host memory in the in-process target (above 4 GiB on purpose). */
+export const HOST_IOVA = 0x2_0000_0000;
+/** Host memory size. */
+export const HOST_BYTES = 4 * 1024 * 1024;
+
+/** Makes a factory of in-process targets, optionally with mapped register ranges. */
+export function inProcessFactory(mapped: readonly MappedRange[] = []): TargetFactory {
+  return ({ linkUpDelayMs }) => {
+    const dma = new WindowDmaSpace();
+    const win = dma.map(HOST_IOVA, HOST_BYTES);
+    const wire = new QueueWire();
+    const irqs: number[] = [];
+    let now = 1e9;
+    const port = new Port({
+      dma,
+      wire,
+      irq: (v) => irqs.push(v),
+      linkUpDelayMs,
+      mapped,
+      clock: () => now,
+    });
+    const isMapped = (off: number) => mapped.some((r) => off >= r.start && off < r.end);
+    const target: ConformanceTarget = {
+      read32: (off) => (isMapped(off) ? Atomics.load(port.bar, off >>> 2) : port.mmioRead(off)),
+      write32: (off, v) => {
+        if (isMapped(off)) Atomics.store(port.bar, off >>> 2, v >>> 0);
+        else port.mmioWrite(off, v);
+      },
+      mem: dma.u8[win] as Uint8Array,
+      mem32: dma.u32[win] as Uint32Array,
+      memIova: HOST_IOVA,
+      irqs,
+      run(steps = 1) {
+        for (let i = 0; i < steps; i++) {
+          if (mapped.length > 0) port.syncMapped();
+          now += 1000;
+          port.step(64);
+        }
+        if (mapped.length > 0) port.syncMapped();
+      },
+      advanceMs(ms) {
+        now += ms * 1e6;
+        target.run(1);
+      },
+      inject: (frame) => {
+        wire.inbound.push(frame);
+      },
+      sent: () => wire.outbound.splice(0),
+      control: {
+        linkDown: () => port.linkDown(),
+        linkUp: (delayMs) => port.linkUp(delayMs),
+        injectDmaFault: (spec) => port.injectDmaFault(spec),
+        injectMalformedDescriptor: (spec) => port.injectMalformedDescriptor(spec),
+        injectCrcErrors: (n) => port.injectCrcErrors(n),
+        stats: () => port.stats(),
+        faults: () => port.faults,
+      },
+      traits: { queuePageStatsClearOnRead: mapped.length === 0 },
+      close: () => dma.close(),
+    };
+    return target;
+  };
+}

@@ -1,0 +1,41 @@
+/*
+ * Transport-specific skips for the conformance suite. A transport that cannot show some
+ * behaviour (for example read side effects over shared memory) passes conformanceSuite a list
+ * of test titles with the reason; these describe/test wrappers turn those into skipped tests
+ * whose title carries the reason. Bun runs describe bodies later, so the list is looked up by
+ * the suite name the describe title starts with, not kept in a "current suite" variable.
+ */
+import { describe as bunDescribe, test as bunTest } from "bun:test";
+
+/** Test title -> why this transport cannot run it. */
+export type SkipList = Readonly<Record<string, string>>;
+
+const bySuite = new Map<string, SkipList>();
+let current: SkipList = {};
+
+/** Records the skips of suite `name` (called by conformanceSuite). */
+export function registerSkips(name: string, skips: SkipList): void {
+  bySuite.set(name, skips);
+}
+
+/** bun:test describe, with the skip list of the suite its title belongs to in effect. */
+export function describe(title: string, fn: () => void): void {
+  let skips: SkipList = {};
+  for (const [name, list] of bySuite) if (title.startsWith(`${name}: `)) skips = list;
+  bunDescribe(title, () => {
+    const saved = current;
+    current = skips;
+    try {
+      fn();
+    } finally {
+      current = saved;
+    }
+  });
+}
+
+/** bun:test test, skipped (with the reason in its title) when the suite's list names it. */
+export function test(title: string, fn: () => void | Promise<void>, timeoutMs?: number): void {
+  const why = current[title];
+  if (why === undefined) bunTest(title, fn, timeoutMs);
+  else bunTest.skip(`${title} [skipped: ${why}]`, fn);
+}
