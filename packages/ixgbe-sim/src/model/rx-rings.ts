@@ -77,7 +77,7 @@ export class RxRings {
   open(q: number): boolean {
     const c = this.c;
     const bar = c.bar;
-    const lo = bar[W_RDBAL[q]] & ~0x7f;
+    const lo = (bar[W_RDBAL[q]] & ~0x7f) >>> 0; // unsigned: bit 31 may be set
     const hi = bar[W_RDBAH[q]];
     const bytes = bar[W_RDLEN[q]] & 0x000fff80;
     if (bytes === 0) {

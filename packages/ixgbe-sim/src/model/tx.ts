@@ -85,7 +85,7 @@ export class TxPath {
   private queue(q: number, budget: number): number {
     const c = this.c;
     const bar = c.bar;
-    const lo = bar[W_TDBAL[q]] & ~0x7f;
+    const lo = (bar[W_TDBAL[q]] & ~0x7f) >>> 0; // unsigned: bit 31 may be set
     const hi = bar[W_TDBAH[q]];
     const bytes = bar[W_TDLEN[q]] & 0x000fff80;
     const n = bytes >>> 4;

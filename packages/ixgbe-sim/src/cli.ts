@@ -1,0 +1,163 @@
+#!/usr/bin/env bun
+/*
+ * ixgbe-sim: the 82599 model as a process. `ixgbe-sim --ports N --wire SPEC ...` serves the ports
+ * and prints one JSON ready line on stdout; `ixgbe-sim ctl <port> <command>` talks to a running
+ * one. Usage errors exit 2, runtime failures 1.
+ */
+import { writeSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { runCtl } from "./control/ctl.ts";
+import { SimError } from "./runtime/errors.ts";
+import { type LoopControl, runLoop } from "./runtime/loop.ts";
+import {
+  DEFAULT_SOCKET_DIR,
+  MAX_PORTS,
+  SimOptionsSchema,
+  splitWireList,
+} from "./runtime/options.ts";
+import { Sim } from "./runtime/sim.ts";
+import { WireError } from "./wire/errors.ts";
+import { WIRE_SPEC_FORMS } from "./wire/spec.ts";
+
+const USAGE = `usage: ixgbe-sim --ports N --wire SPEC [options]
+       ixgbe-sim ctl [PORT] COMMAND [ARGS] [--json] [--socket-dir DIR]
+
+Serves N simulated 82599 ports (vfio-user sockets, optionally sysfs-style directories) and
+prints one JSON line on stdout when ready; logs go to stderr. SIGTERM/SIGINT stop it cleanly.
+
+options:
+  --ports N            ports to serve, 1..${MAX_PORTS} (port N is function N%2 of card N/2)
+  --wire SPECS         one wire per port: repeat --wire, or list them separated by ";" or ","
+                       (e.g. --wire "gen:rate=1M,size=64;sink" or --wire gen,sink); one spec
+                       alone applies to every port
+  --socket-dir DIR     where p<N>.sock and control.sock go (default ${DEFAULT_SOCKET_DIR})
+  --sysfs DIR          also serve each port as DIR/<pci-address>/ (put DIR on tmpfs: /dev/shm)
+  --link-delay MS      link comes up MS after reset or AN restart (default 10)
+  --pin CPU            pin the device loop to CPU
+  --mac LIST           per-port MACs, comma-separated (default 02:00:00:82:59:9N)
+  --queues N           queues per direction per port, 1..128 (default 128)
+  --manual-clock       device time moves only on "ctl advance", the datapath only on "ctl step"
+  --exit-with-parent   exit when the parent process dies
+  -h, --help           this text
+
+wire specs:
+  ${[...WIRE_SPEC_FORMS, "queue                           frames injected and collected through ctl inject/sent"].join("\n  ")}
+
+ctl commands: ixgbe-sim ctl help`;
+
+function usageError(message: string): never {
+  process.stderr.write(`ixgbe-sim: ${message}\n(see ixgbe-sim --help)\n`);
+  process.exit(2);
+}
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ports: { type: "string" },
+        wire: { type: "string", multiple: true },
+        "socket-dir": { type: "string" },
+        sysfs: { type: "string" },
+        "link-delay": { type: "string" },
+        pin: { type: "string" },
+        mac: { type: "string", multiple: true },
+        queues: { type: "string" },
+        "manual-clock": { type: "boolean" },
+        "exit-with-parent": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (e) {
+    return usageError((e as Error).message);
+  }
+}
+
+const num = (s: string | undefined): number | undefined =>
+  s === undefined ? undefined : /^\s*-?\d+(\.\d+)?\s*$/.test(s) ? Number(s) : Number.NaN;
+
+/** Starts serving; resolves when stopped. */
+async function serve(argv: string[]): Promise<number> {
+  const f = parseFlags(argv);
+  if (f.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (f.ports === undefined) usageError("--ports is required");
+  if (f.wire === undefined) usageError("--wire is required (one spec per port)");
+  const parsed = SimOptionsSchema.safeParse({
+    ports: num(f.ports),
+    wires: f.wire.flatMap(splitWireList),
+    socketDir: f["socket-dir"],
+    sysfs: f.sysfs,
+    linkDelayMs: num(f["link-delay"]),
+    pin: num(f.pin),
+    macs: f.mac === undefined ? undefined : f.mac.flatMap((m) => m.split(",")),
+    queues: num(f.queues),
+    manualClock: f["manual-clock"],
+    exitWithParent: f["exit-with-parent"],
+  });
+  if (!parsed.success) usageError(z.prettifyError(parsed.error));
+  const opts = parsed.data;
+  const log = (line: string) => {
+    try {
+      // Synchronous: a parent that died leaves a broken pipe, and buffered writes to it would
+      // hold up the exit for seconds.
+      writeSync(2, `ixgbe-sim[${process.pid}]: ${line}\n`);
+    } catch {
+      // nobody reads stderr any more
+    }
+  };
+  let sim: Sim;
+  try {
+    sim = new Sim(opts, log);
+  } catch (e) {
+    if (e instanceof WireError && (e.code === "BAD_SPEC" || e.code === "CABLE_UNPAIRED")) {
+      usageError(e.message);
+    }
+    log(`cannot start: ${(e as Error).message}`);
+    return 1;
+  }
+  const control: LoopControl = { stop: false, reason: "" };
+  const stop = (reason: string) => {
+    control.stop = true;
+    control.reason ||= reason;
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  const parent = process.ppid;
+  process.stdout.write(`${JSON.stringify(sim.info())}\n`);
+  log(`serving ${opts.ports} port(s); control ${sim.control.path}`);
+  try {
+    await runLoop(sim, control, {
+      pin: opts.pin,
+      onHousekeeping: () => {
+        if (opts.exitWithParent && process.ppid !== parent) stop(`parent ${parent} exited`);
+      },
+    });
+  } finally {
+    sim.close();
+  }
+  log(`stopped (${control.reason})`);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "ctl") return runCtl(argv.slice(1));
+  return serve(argv);
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(
+        `ixgbe-sim: ${e instanceof SimError ? e.message : (e as Error).stack}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,120 @@
+/*
+ * Simulator options, validated once at the edge (CLI flags or startSim's object) with zod:
+ * unknown keys rejected, defaults filled in, wire specs parsed so a typo fails before anything
+ * is created. The result is what Sim is built from.
+ */
+import { z } from "zod";
+import { QUEUE_WIRE_SPEC } from "../control/queue-wire.ts";
+import { parseWireSpec } from "../wire/spec.ts";
+
+/** Most ports one process serves (four dual-port cards). */
+export const MAX_PORTS = 8;
+/** Default directory of the sockets. */
+export const DEFAULT_SOCKET_DIR = "/run/ixgbe-sim";
+
+const WIRE_KINDS = [
+  "gen",
+  "sink",
+  "cable",
+  "tap",
+  "pcap-in",
+  "pcap",
+  "null",
+  "none",
+  QUEUE_WIRE_SPEC,
+];
+
+/**
+ * Splits a list of wire specs: at ";" always, and at "," when a new spec starts there (a known
+ * wire kind followed by ":", "+", "," or the end), so "gen:rate=1M,size=64,sink" is two specs
+ * while the options of the first stay together.
+ */
+export function splitWireList(text: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch !== ";" && ch !== ",") continue;
+    const rest = text.slice(i + 1);
+    const startsSpec = WIRE_KINDS.some(
+      (k) => rest.startsWith(k) && /^([:+,;]|$)/.test(rest.slice(k.length)),
+    );
+    if (ch === ";" || startsSpec) {
+      out.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  out.push(text.slice(from));
+  return out.map((s) => s.trim()).filter((s) => s !== "");
+}
+
+const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
+
+const WireText = z.string().superRefine((s, ctx) => {
+  if (s === QUEUE_WIRE_SPEC) return;
+  try {
+    parseWireSpec(s);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+  }
+});
+
+/** Options of one simulator process. */
+export const SimOptionsSchema = z
+  .object({
+    /** Number of ports (1..8); port N is function N % 2 of card N / 2. */
+    ports: z.int().min(1).max(MAX_PORTS),
+    /** One wire spec per port (a single spec applies to every port). */
+    wires: z.array(WireText).min(1),
+    /** Where p<N>.sock and control.sock go. */
+    socketDir: z.string().min(1).default(DEFAULT_SOCKET_DIR),
+    /** Parent directory for sysfs-style device directories, or null for none. */
+    sysfs: z.string().min(1).nullable().default(null),
+    /** Link comes up this long after reset or AN restart. */
+    linkDelayMs: z.number().min(0).max(60_000).default(10),
+    /** CPU to pin the device loop to, or null. */
+    pin: z.int().min(0).max(4095).nullable().default(null),
+    /** Per-port MAC addresses (default 02:00:00:82:59:9N). */
+    macs: z
+      .array(z.string().regex(MAC, "expected a MAC like 02:00:00:00:00:01"))
+      .nullable()
+      .default(null),
+    /** Queues per direction per port. */
+    queues: z.int().min(1).max(128).default(128),
+    /** Device time moves only on `advance`, the datapath only on `step` (deterministic tests). */
+    manualClock: z.boolean().default(false),
+    /** Exit when the parent process dies. */
+    exitWithParent: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.wires.length !== 1 && o.wires.length !== o.ports) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["wires"],
+        message: `${o.wires.length} wire specs for ${o.ports} ports: give one per port, or one for all`,
+      });
+    }
+    if (o.macs !== null && o.macs.length !== o.ports) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["macs"],
+        message: `${o.macs.length} MACs for ${o.ports} ports: give one per port`,
+      });
+    }
+  });
+
+/** Options as given (defaults optional). */
+export type SimOptionsInput = z.input<typeof SimOptionsSchema>;
+/** Options after validation. */
+export type SimOptions = z.output<typeof SimOptionsSchema>;
+
+/** Wire spec of port `i`. */
+export function wireOf(o: SimOptions, i: number): string {
+  return (o.wires.length === 1 ? o.wires[0] : o.wires[i]) as string;
+}
+
+/** MAC of port `i`. */
+export function macOf(o: SimOptions, i: number): string {
+  return o.macs?.[i] ?? `02:00:00:82:59:${(0x90 + i).toString(16)}`;
+}

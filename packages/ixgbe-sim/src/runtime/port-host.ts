@@ -1,0 +1,165 @@
+/*
+ * PortHost: everything one simulated port needs to be reachable: its register file in shared
+ * memory, config space, the Port model, its vfio-user server and (optionally) its sysfs-style
+ * directory, and the DmaSwitch that points the model at whichever client is attached.
+ */
+
+import type { QueueWire } from "../control/queue-wire.ts";
+import { Port, type Port as PortModel, type PortOptions } from "../model/port.ts";
+import { BAR_BYTES, MAPPED_ALL, MAPPED_QUEUE_PAGES } from "../model/register-map.ts";
+import { SharedFile } from "../serve/bar-store.ts";
+import { busMasterEnabled, CONFIG_BYTES, fillConfig } from "../serve/config.ts";
+import { DmaSwitch } from "../serve/dma-switch.ts";
+import { SysfsDeviceDir } from "../serve/sysfs-dir.ts";
+import { VfioUserPort } from "../serve/vfio-user.ts";
+import type { Wire } from "../wire/wire.ts";
+
+/** How one port is built. */
+export interface PortHostOptions {
+  /** Port number (0-based); function = index & 1. */
+  readonly index: number;
+  readonly wire: Wire;
+  readonly queue: QueueWire | null;
+  readonly mac: string;
+  readonly linkDelayMs: number;
+  readonly queues: number;
+  /** vfio-user socket path. */
+  readonly socketPath: string;
+  /** Parent of the sysfs-style directory, or null for vfio-user only. */
+  readonly sysfsRoot: string | null;
+  readonly clock: () => number;
+  readonly log: (line: string) => void;
+}
+
+/** PCI address shown for port `index`: two functions per card, one bus per card. */
+export function pciAddress(index: number): string {
+  return `0000:${(0x5e + (index >>> 1)).toString(16)}:00.${index & 1}`;
+}
+
+/** One served port. */
+export class PortHost {
+  readonly index: number;
+  /** The model; replaced by powerCycle(). */
+  port: PortModel;
+  readonly wire: Wire;
+  readonly queue: QueueWire | null;
+  readonly vfio: VfioUserPort;
+  readonly sysfs: SysfsDeviceDir | null;
+  /** Config space bytes (shared with the sysfs `config` file when there is one). */
+  readonly config: Uint8Array;
+  readonly dma = new DmaSwitch();
+  private readonly memfd: SharedFile | null;
+  private readonly portOptions: PortOptions;
+  private closed = false;
+
+  constructor(o: PortHostOptions) {
+    this.index = o.index;
+    this.wire = o.wire;
+    this.queue = o.queue;
+    const fn = o.index & 1;
+    let sysfs: SysfsDeviceDir | null = null;
+    let memfd: SharedFile | null = null;
+    let vfio: VfioUserPort | null = null;
+    try {
+      if (o.sysfsRoot !== null) {
+        sysfs = new SysfsDeviceDir({
+          root: o.sysfsRoot,
+          address: pciAddress(o.index),
+          fn,
+          barBase: 0xf0000000 + o.index * 0x100000,
+          log: o.log,
+          beforeDetach: () => this.clientGone(),
+        });
+      } else {
+        memfd = SharedFile.memfd(`ixgbe-sim-p${o.index}-bar0`, BAR_BYTES);
+      }
+      const bar = sysfs?.resource0 ?? (memfd as SharedFile);
+      this.config = sysfs?.config.u8 ?? new Uint8Array(CONFIG_BYTES);
+      if (sysfs === null) fillConfig(this.config, fn);
+      vfio = new VfioUserPort({
+        socketPath: o.socketPath,
+        barFd: bar.fd,
+        mmapAreas: MAPPED_QUEUE_PAGES,
+        config: this.config,
+        log: o.log,
+      });
+      const served = vfio;
+      this.portOptions = {
+        dma: this.dma,
+        wire: o.wire,
+        irq: (v) => served.irq(v),
+        bar: bar.u32,
+        lanId: fn,
+        mac: o.mac,
+        linkUpDelayMs: o.linkDelayMs,
+        queues: o.queues,
+        // sysfs clients write every register in place; vfio-user clients only the queue pages
+        mapped: sysfs === null ? MAPPED_QUEUE_PAGES : MAPPED_ALL,
+        clock: o.clock,
+      };
+      this.port = new Port(this.portOptions);
+    } catch (e) {
+      vfio?.close();
+      sysfs?.close();
+      memfd?.close();
+      throw e;
+    }
+    this.vfio = vfio;
+    this.sysfs = sysfs;
+    this.memfd = memfd;
+    this.vfio.attach(this.port);
+    this.dma.use(this.vfio.server.dma);
+  }
+
+  /** True when the client set Bus Master Enable: the datapath may DMA. */
+  get busMaster(): boolean {
+    return busMasterEnabled(this.config);
+  }
+
+  /** Slow-path duties: finds or drops the sysfs client. */
+  housekeeping(nowNs: number): void {
+    if (this.sysfs === null) return;
+    if (this.sysfs.poll(nowNs) === "attached") this.dma.use(this.sysfs.physical);
+  }
+
+  /**
+   * Power cycle: a new model over the same register memory, wire and clients, as after a cold
+   * start (all counters, the fault log and injection switches cleared; registers at reset
+   * values; a queue wire emptied). Config space and the clients' DMA windows are kept.
+   */
+  powerCycle(): void {
+    this.port = new Port(this.portOptions);
+    this.vfio.attach(this.port);
+    this.queue?.clear();
+  }
+
+  /** Transport state for `stats`. */
+  transport(): Record<string, unknown> {
+    return {
+      busMaster: this.busMaster,
+      vfioUser: {
+        socket: this.vfio.server.socketPath,
+        connected: this.vfio.server.connected,
+        ...this.vfio.server.stats,
+        ...this.vfio.events,
+        dmaWindows: this.vfio.server.dma.count,
+      },
+      sysfs: this.sysfs === null ? null : { dir: this.sysfs.dir, clientPid: this.sysfs.clientPid },
+    };
+  }
+
+  /** Stops serving and releases shared memory; the wire belongs to the caller. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.vfio.close();
+    this.sysfs?.close();
+    this.memfd?.close();
+  }
+
+  /** The sysfs client left: stop DMA (reset) before its memory goes, fall back to vfio-user. */
+  private clientGone(): void {
+    this.port.reset();
+    this.dma.use(this.vfio.server.dma);
+  }
+}

@@ -1,0 +1,25 @@
+/*
+ * The conformance suite over vfio-user against a real simulator process: trapped registers
+ * through REGION_READ/WRITE, the queue pages mmapped, DMA into hugepage memory passed by fd,
+ * MSI-X through eventfds.
+ */
+import { afterAll, beforeAll } from "bun:test";
+import { conformanceSuite } from "./conformance/suite.ts";
+import {
+  openVfioUserRemote,
+  type Remote,
+  remoteFactory,
+  whenAvailable,
+} from "./conformance-remote.ts";
+
+whenAvailable(false, "conformance over vfio-user", () => {
+  let remote: Remote | null = null;
+  beforeAll(async () => {
+    remote = await openVfioUserRemote();
+  }, 15_000);
+  afterAll(async () => {
+    await remote?.close();
+  }, 10_000);
+
+  conformanceSuite("vfio-user process", (o) => remoteFactory(remote as Remote)(o));
+});
