@@ -6,8 +6,18 @@
 import type { Mmio } from "@dataplane/pci";
 import { checkIdentity } from "./backend/identity.ts";
 import { type BackendOptions, openBackend } from "./backend/open.ts";
-import type { Backend, ForeignMemory } from "./backend/types.ts";
+import type { Backend, DmaBlock, ForeignMemory } from "./backend/types.ts";
 import { IxgbeError } from "./errors.ts";
+import {
+  exportQueues,
+  isHandedOff,
+  type QueueHandoff,
+  type QueueParts,
+  type ReclaimOptions,
+  reclaimQueue,
+  releaseAbandoned,
+} from "./handoff.ts";
+import { checkHealth, type DeviceHealth } from "./health.ts";
 import { RxInterrupts } from "./interrupts.ts";
 import { initLink, type LinkStatus, readLink, waitForLink } from "./link.ts";
 import { readMac, setPromiscuous, writeMac } from "./mac.ts";
@@ -85,13 +95,15 @@ export class IxgbeDevice {
     }
   }
 
-  private async init(): Promise<void> {
+  // `recovering`: same resources, RX buffers stay in their slots, counter totals are kept.
+  private async init(recovering = false): Promise<void> {
     const { mmio, options: o, backend, res } = this;
     const name = backend.name;
     await resetDevice(mmio, o.timeouts, name);
     if (o.macAddress !== null) writeMac(mmio, o.macAddress);
     initLink(mmio);
-    this.stats.clear(mmio);
+    if (recovering) this.stats.update(mmio);
+    else this.stats.clear(mmio);
     initRxGlobal(mmio);
     for (const [q, ring] of res.rxRings.entries()) initRxQueue(mmio, q, ring);
     finishRxInit(mmio, o.rxQueues);
@@ -101,7 +113,7 @@ export class IxgbeDevice {
     initTxGlobal(mmio);
     for (const [q, ring] of res.txRings.entries()) initTxQueue(mmio, q, ring);
     enableTxDma(mmio);
-    for (const q of this.rx) await startRxQueue(mmio, q, o.timeouts.queueMs, name);
+    for (const q of this.rx) await startRxQueue(mmio, q, o.timeouts.queueMs, name, recovering);
     for (const q of this.tx) await startTxQueue(mmio, q.id, o.timeouts.queueMs, name);
     this.irqs = RxInterrupts.setup(
       mmio,
@@ -145,12 +157,12 @@ export class IxgbeDevice {
     return (this.tx[queue] as TxQueue).txBatch(bufs, count);
   }
 
-  /** The RX queue object (its rxBatch skips one indirection). Throws BAD_CONFIG. */
+  /** The RX queue object (its rxBatch skips one indirection). Throws BAD_CONFIG, HANDED_OFF. */
   rxQueue(q: number): RxQueue {
     return this.check(this.rx, q, "RX");
   }
 
-  /** The TX queue object. Throws BAD_CONFIG. */
+  /** The TX queue object. Throws BAD_CONFIG, HANDED_OFF. */
   txQueue(q: number): TxQueue {
     return this.check(this.tx, q, "TX");
   }
@@ -184,6 +196,57 @@ export class IxgbeDevice {
     tx.pool = pool;
   }
 
+  /**
+   * Hands RX queue q and TX queue q (with their pools) to a Worker: returns a plain object
+   * to postMessage and pass to attachQueue() there. Until reclaimQueue(q), rxBatch/txBatch on
+   * q return 0 here and rxQueue(q)/txQueue(q)/rxPool(q)/useTxPool(q) throw HANDED_OFF. See
+   * exportQueues for several queues (or devices) sharing pools. Throws BAD_CONFIG, HANDED_OFF.
+   */
+  exportQueue(q: number): QueueHandoff {
+    return exportQueues([{ device: this, queue: q }]);
+  }
+
+  /**
+   * Takes queue pair q back after the Worker's detach(); true when it runs here again (false
+   * only with `force`, for a Worker that died attached). Throws BAD_CONFIG, HANDED_OFF.
+   */
+  reclaimQueue(q: number, options?: ReclaimOptions): boolean {
+    return reclaimQueue(this.handoffParts(q), options);
+  }
+
+  /** @internal What handoff.ts needs about queue pair q. Throws BAD_CONFIG, CLOSED. */
+  handoffParts(q: number): QueueParts {
+    this.guard();
+    return this.parts(q);
+  }
+
+  private parts(q: number): QueueParts {
+    const { res } = this;
+    const rx = this.rx[q];
+    const tx = this.tx[q];
+    const rxArea = res.state?.rx[q];
+    const txArea = res.state?.tx[q];
+    if (!Number.isInteger(q) || !rx || !tx || !rxArea || !txArea) {
+      throw new IxgbeError(
+        "BAD_CONFIG",
+        `queue pair ${q} does not exist (0..${Math.min(this.rx.length, this.tx.length) - 1})`,
+      );
+    }
+    return {
+      name: this.name,
+      queue: q,
+      bar0: this.mmio,
+      rx,
+      tx,
+      rxRing: res.rxRings[q] as QueueParts["rxRing"],
+      txRing: res.txRings[q] as QueueParts["txRing"],
+      rxArea,
+      txArea,
+      allRx: this.rx,
+      allTx: this.tx,
+    };
+  }
+
   /** Blocks up to `timeoutMs` for a frame on an interrupt-mode RX queue; true when one is ready. */
   waitForRx(queue: number, timeoutMs: number): boolean {
     const rx = this.rxQueue(queue);
@@ -194,7 +257,14 @@ export class IxgbeDevice {
         `RX queue ${queue} is not in interrupt mode; open with interruptQueues: [${queue}]`,
       );
     }
-    return this.irqs.wait(queue, timeoutMs) || rx.ready();
+    // A wake-up can be stale: its frame was taken by an rxBatch before this wait. Wait again
+    // until a frame really is there or the time is up.
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const woke = this.irqs.wait(queue, Math.max(0, Math.ceil(deadline - performance.now())));
+      if (rx.ready()) return true;
+      if (!woke || performance.now() >= deadline) return false;
+    }
   }
 
   /** The MAC address of receive-address entry 0, "aa:bb:cc:dd:ee:ff". */
@@ -213,6 +283,65 @@ export class IxgbeDevice {
   setPromiscuous(on: boolean): void {
     this.guard();
     setPromiscuous(this.mmio, on);
+  }
+
+  /**
+   * Checks that the device still runs what the driver set up: queues the NIC stopped by itself
+   * (RXDCTL/TXDCTL.ENABLE lost, e.g. after a DMA fault) and a reset behind the driver's back
+   * (RXEN/TE off, ring bases gone). Reads registers: call it periodically or when a queue goes
+   * quiet, not per packet. Throws CLOSED.
+   */
+  health(): DeviceHealth {
+    this.guard();
+    return checkHealth(this.mmio, this.res.rxRings, this.res.txRings, this.name);
+  }
+
+  /**
+   * Sets the device up again after health() found a problem: stops what still runs, returns TX
+   * buffers in flight to their pools, resets and re-initializes over the same rings and pools
+   * (RX buffers stay in their slots; frames still waiting in the RX rings are dropped). Counter
+   * totals keep counting; MAC and promiscuous mode come from the open options again. Throws
+   * HANDED_OFF while a queue is in a Worker, CLOSED, and what open throws (INIT_TIMEOUT,
+   * QUEUE_TIMEOUT, LINK_TIMEOUT); after a failure close() still releases everything, or
+   * recover() may be tried again.
+   */
+  async recover(): Promise<void> {
+    this.guard();
+    const away = this.rx.findIndex((q) => q.isSuspended);
+    if (away >= 0) {
+      throw new IxgbeError(
+        "HANDED_OFF",
+        `${this.name}: queue ${away} is handed to a Worker; reclaimQueue(${away}) before recover()`,
+      );
+    }
+    this.stats.update(this.mmio); // a reset clears the counters: keep what they hold now
+    quiesce(this.mmio, this.rx.length, this.tx.length, this.options.timeouts.resetMs);
+    for (const q of this.tx) q.rewind();
+    this.irqs?.close();
+    this.irqs = null;
+    await this.init(true);
+  }
+
+  /**
+   * The memory behind RX queue q's pool, for `other.useTxPool(q2, dev.rxPool(q), memory)` when
+   * another device sends buffers received here (forwarding over VFIO / vfio-user, where the
+   * other device must map it). Throws BAD_CONFIG when the back-end's memory has no file.
+   */
+  rxPoolMemory(q: number): ForeignMemory {
+    this.rxQueue(q);
+    const block = this.res.rxPoolBlocks[q] as DmaBlock;
+    if (block.fd === undefined || block.fd < 0) {
+      throw new IxgbeError(
+        "BAD_CONFIG",
+        `${this.name}: RX queue ${q}'s pool memory has no file descriptor to share (back-end ${this.kind})`,
+      );
+    }
+    return {
+      address: block.address,
+      bytes: block.bytes,
+      fd: block.fd,
+      fdOffset: block.fdOffset ?? 0,
+    };
   }
 
   /** Link state and speed from LINKS. */
@@ -246,6 +375,7 @@ export class IxgbeDevice {
         errors.push(e);
       }
     };
+    step(() => this.takeBackAll());
     step(() => this.stopDevice());
     step(() => this.irqs?.close());
     step(() => this.res.release());
@@ -270,6 +400,17 @@ export class IxgbeDevice {
     this.close();
   }
 
+  // Queues still handed off at close: their Workers must be gone (their memory is about to be
+  // unmapped); take them back by force so the pools' blocks are released.
+  private takeBackAll(): void {
+    const n = Math.min(this.rx.length, this.tx.length);
+    for (let q = 0; q < n; q++) {
+      const rx = this.rx[q] as RxQueue;
+      if (isHandedOff(rx)) reclaimQueue(this.parts(q), { force: true });
+      releaseAbandoned(rx);
+    }
+  }
+
   private stopDevice(): void {
     quiesce(this.mmio, this.rx.length, this.tx.length, this.options.timeouts.resetMs);
     for (const q of this.tx) q.releaseAll();
@@ -286,6 +427,12 @@ export class IxgbeDevice {
       throw new IxgbeError(
         "BAD_CONFIG",
         `${dir} queue ${q} does not exist (0..${list.length - 1})`,
+      );
+    }
+    if ((v as { isSuspended?: boolean }).isSuspended === true) {
+      throw new IxgbeError(
+        "HANDED_OFF",
+        `${dir} queue ${q} of ${this.name} is handed to a Worker; reclaimQueue(${q}) before using it here`,
       );
     }
     return v;

@@ -11,6 +11,7 @@
  * - DEVICE_FAULT: the device or its back-end misbehaved (open, map, DMA, IRQ setup).
  * - NO_MEMORY: DMA memory for rings or buffers could not be allocated.
  * - CLOSED: the device was used after close().
+ * - HANDED_OFF: the queue is driven by a Worker (exportQueue); reclaimQueue() it first.
  */
 export type IxgbeErrorCode =
   | "UNSUPPORTED_DEVICE"
@@ -21,7 +22,8 @@ export type IxgbeErrorCode =
   | "QUEUE_TIMEOUT"
   | "DEVICE_FAULT"
   | "NO_MEMORY"
-  | "CLOSED";
+  | "CLOSED"
+  | "HANDED_OFF";
 
 /** A driver operation failed. `code` says why; the message says what was found and what to do. */
 export class IxgbeError extends Error {

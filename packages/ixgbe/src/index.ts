@@ -1,4 +1,6 @@
 /* @dataplane/ixgbe public API: the Intel 82599 driver. Register map: "@dataplane/ixgbe/regs". */
+
+export { type AttachedQueue, attachQueue, attachQueues, QueueAttachment } from "./attach.ts";
 export { type BackendOptions, openBackend } from "./backend/open.ts";
 export type {
   Backend,
@@ -9,6 +11,17 @@ export type {
 } from "./backend/types.ts";
 export { IxgbeDevice, type OpenOptions } from "./device.ts";
 export { IxgbeError, type IxgbeErrorCode } from "./errors.ts";
+export {
+  type ExportedPool,
+  type ExportedQueue,
+  type ExportedRing,
+  exportQueues,
+  HANDOFF_FORMAT,
+  type HandoffSource,
+  type QueueHandoff,
+  type ReclaimOptions,
+} from "./handoff.ts";
+export type { DeviceHealth } from "./health.ts";
 export { decodeLinks, type LinkStatus } from "./link.ts";
 export {
   formatMac,

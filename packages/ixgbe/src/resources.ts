@@ -8,6 +8,7 @@ import type { Backend, DmaBlock } from "./backend/types.ts";
 import { Doorbell } from "./doorbell.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { BufferPool } from "./pool.ts";
+import { type QueueArea, QueueStateBlock } from "./queue-state.ts";
 import * as RX from "./regs/receive.ts";
 import * as TX from "./regs/transmit.ts";
 import { carveRings, type RingSlice, ringBytes } from "./rings.ts";
@@ -23,6 +24,10 @@ export class QueueResources {
   /** Pools made by the driver (closed on release), by queue. */
   readonly rxPools: BufferPool[] = [];
   readonly txPools: BufferPool[] = [];
+  /** The DMA block behind each RX pool (what another device maps to send from that pool). */
+  readonly rxPoolBlocks: DmaBlock[] = [];
+  /** Counters, ring positions and slot tables of every queue, in thread-shared memory. */
+  state: QueueStateBlock | null = null;
   private readonly blocks: DmaBlock[] = [];
 
   /** Allocates rings and pools and builds the queue objects. Releases what it got on failure. */
@@ -45,7 +50,7 @@ export class QueueResources {
 
   private pool(backend: Backend, count: number | undefined, ring: number, label: string) {
     const block = this.block(backend, poolBytes(count ?? 2 * ring), label);
-    return createPool(block, label, count);
+    return { block, pool: createPool(block, label, count) };
   }
 
   private allocate(backend: Backend, mmio: Mmio, o: ResolvedOptions): void {
@@ -54,23 +59,37 @@ export class QueueResources {
       ...Array.from({ length: o.txQueues }, () => o.txRingSize),
     ];
     const rings = carveRings(this.block(backend, ringBytes(sizes), "descriptor rings"), sizes);
+    const state = QueueStateBlock.create(sizes.slice(0, o.rxQueues), sizes.slice(o.rxQueues));
+    this.state = state;
     for (let q = 0; q < o.rxQueues; q++) {
       const ring = rings[q] as RingSlice;
-      const pool = this.pool(backend, o.rxPoolSize, o.rxRingSize, `RX queue ${q} buffers`);
+      const { block, pool } = this.pool(
+        backend,
+        o.rxPoolSize,
+        o.rxRingSize,
+        `RX queue ${q} buffers`,
+      );
       this.rxPools.push(pool);
+      this.rxPoolBlocks.push(block);
       this.rxRings.push(ring);
-      const slots = new Uint32Array(o.rxRingSize);
+      const area = state.rx[q] as QueueArea;
       const tail = new Doorbell(mmio, RX.RDT(q));
-      this.rx.push(new RxQueue(q, ring.words, slots, pool, tail, o.rxRingSize - 1));
+      const mask = o.rxRingSize - 1;
+      this.rx.push(
+        new RxQueue(q, ring.words, area.slots, pool, tail, mask, area.counters, area.state),
+      );
     }
     for (let q = 0; q < o.txQueues; q++) {
       const ring = rings[o.rxQueues + q] as RingSlice;
-      const pool = this.pool(backend, o.txPoolSize, o.txRingSize, `TX queue ${q} buffers`);
+      const { pool } = this.pool(backend, o.txPoolSize, o.txRingSize, `TX queue ${q} buffers`);
       this.txPools.push(pool);
       this.txRings.push(ring);
-      const slots = new Uint32Array(o.txRingSize);
+      const area = state.tx[q] as QueueArea;
       const tail = new Doorbell(mmio, TX.TDT(q));
-      this.tx.push(new TxQueue(q, ring.words, slots, pool, tail, o.txRingSize - 1));
+      const mask = o.txRingSize - 1;
+      this.tx.push(
+        new TxQueue(q, ring.words, area.slots, pool, tail, mask, area.counters, area.state),
+      );
     }
   }
 
@@ -90,6 +109,11 @@ export class QueueResources {
       } catch (e) {
         errors.push(e);
       }
+    }
+    try {
+      this.state?.close();
+    } catch (e) {
+      errors.push(e);
     }
     if (errors.length > 0) throw errors[0];
   }

@@ -78,15 +78,20 @@ export async function queueEnable(
   }
 }
 
-/** Fills the ring, enables the queue, then hands the NIC all descriptors but one. */
+/**
+ * Fills the ring (or, with `rearm`, reuses the buffers it already holds), enables the queue,
+ * then hands the NIC all descriptors but one.
+ */
 export async function startRxQueue(
   mmio: Mmio,
   queue: RxQueue,
   timeoutMs: number,
   name: string,
+  rearm = false,
 ): Promise<void> {
   const q = queue.id;
-  queue.fill();
+  if (rearm) queue.rearm();
+  else queue.fill();
   await queueEnable(mmio, RX.RXDCTL(q), RX.RXDCTL_ENABLE, true, timeoutMs, `${name} RX queue ${q}`);
   mmio.write32(RX.RDH(q), 0);
   // The tail must not move before ENABLE reads back (datasheet §4.6.7).

@@ -9,6 +9,7 @@
  */
 import type { Doorbell } from "./doorbell.ts";
 import { type BufferPool, NO_BUFFER } from "./pool.ts";
+import { STATE_POS0, STATE_POS1 } from "./queue-state.ts";
 import { RXDADV_LEN_MASK, RXDADV_STAT_DD, RXDADV_STAT_EOP } from "./regs/descriptors.ts";
 
 /** counters[RX_PACKETS]: frames delivered. */
@@ -22,11 +23,11 @@ export const RX_NO_BUFFER = 3;
 
 /** One RX queue. Every field is set in the constructor (one hidden class). */
 export class RxQueue {
-  /** Software counters, see RX_PACKETS..RX_NO_BUFFER. */
-  readonly counters = new Float64Array(4);
   private next = 0;
   /** 1 while inside a multi-descriptor frame being dropped. */
   private inChain = 0;
+  /** True while another thread drives this ring (handoff.ts): the hot path then does nothing. */
+  private suspended = false;
 
   constructor(
     /** Queue number. */
@@ -40,7 +41,35 @@ export class RxQueue {
     private readonly tail: Doorbell,
     /** Ring size - 1 (the size is a power of two). */
     private readonly mask: number,
+    /** Software counters, see RX_PACKETS..RX_NO_BUFFER (shared memory when made by a device). */
+    readonly counters: Float64Array = new Float64Array(4),
+    /** Where suspend() publishes the ring position (STATE_* words, see queue-state.ts). */
+    private readonly state: Uint32Array = new Uint32Array(8),
   ) {}
+
+  /** True after suspend(), until resume(). */
+  get isSuspended(): boolean {
+    return this.suspended;
+  }
+
+  /**
+   * Publishes the ring position to the state words and stops this object from touching the
+   * ring: rxBatch returns 0 and ready() false until resume(). For handing the ring to another
+   * thread, which resumes its own RxQueue over the same memory.
+   */
+  suspend(): void {
+    if (this.suspended) return;
+    this.suspended = true;
+    Atomics.store(this.state, STATE_POS1, this.inChain);
+    Atomics.store(this.state, STATE_POS0, this.next);
+  }
+
+  /** Takes the ring position from the state words (where the last suspend() left it). */
+  resume(): void {
+    this.next = Atomics.load(this.state, STATE_POS0) & this.mask;
+    this.inChain = Atomics.load(this.state, STATE_POS1) === 0 ? 0 : 1;
+    this.suspended = false;
+  }
 
   /** Ring size in descriptors. */
   get size(): number {
@@ -66,8 +95,31 @@ export class RxQueue {
     this.next = 0;
   }
 
+  /**
+   * Points every descriptor at the buffer its slot already holds and starts over at slot 0
+   * (recovery after a device reset, which forgets the ring). Frames the NIC had written but
+   * rxBatch had not taken are dropped; returns how many. Allocates no buffer.
+   */
+  rearm(): number {
+    const { ring, slotBuf, pool } = this;
+    let lost = 0;
+    for (let i = 0; i <= this.mask; i++) {
+      const d = i << 2;
+      if ((Atomics.load(ring, d + 2) & RXDADV_STAT_DD) !== 0) lost++;
+      const b = slotBuf[i] as number;
+      ring[d] = pool.dmaLo[b] as number;
+      ring[d + 1] = pool.dmaHi[b] as number;
+      ring[d + 2] = 0;
+      ring[d + 3] = 0;
+    }
+    this.next = 0;
+    this.inChain = 0;
+    return lost;
+  }
+
   /** True when the descriptor at the read position is done (a frame is waiting). */
   ready(): boolean {
+    if (this.suspended) return false;
     return (Atomics.load(this.ring, (this.next << 2) + 2) & RXDADV_STAT_DD) !== 0;
   }
 
@@ -76,6 +128,7 @@ export class RxQueue {
    * count. Allocates nothing and never throws; the caller owns the returned buffers.
    */
   rxBatch(out: Uint32Array, max: number): number {
+    if (this.suspended) return 0; // handed to another thread
     const { ring, slotBuf, pool, mask } = this;
     const len = pool.len;
     const dmaLo = pool.dmaLo;

@@ -7,6 +7,7 @@
  */
 import type { Doorbell } from "./doorbell.ts";
 import type { BufferPool } from "./pool.ts";
+import { STATE_POS0, STATE_POS1 } from "./queue-state.ts";
 import { ADVTXD_CMD_SINGLE, ADVTXD_PAYLEN_SHIFT, ADVTXD_STAT_DD } from "./regs/descriptors.ts";
 
 /** Completed descriptors are reclaimed in groups of this many. */
@@ -20,10 +21,10 @@ export const TX_RING_FULL = 2;
 
 /** One TX queue. Every field is set in the constructor (one hidden class). */
 export class TxQueue {
-  /** Software counters, see TX_PACKETS..TX_RING_FULL. */
-  readonly counters = new Float64Array(3);
   private tailIndex = 0;
   private cleanIndex = 0;
+  /** True while another thread drives this ring (handoff.ts): the hot path then does nothing. */
+  private suspended = false;
 
   constructor(
     /** Queue number. */
@@ -35,7 +36,34 @@ export class TxQueue {
     public pool: BufferPool,
     private readonly tail: Doorbell,
     private readonly mask: number,
+    /** Software counters, see TX_PACKETS..TX_RING_FULL (shared memory when made by a device). */
+    readonly counters: Float64Array = new Float64Array(3),
+    /** Where suspend() publishes the ring positions (STATE_* words, see queue-state.ts). */
+    private readonly state: Uint32Array = new Uint32Array(8),
   ) {}
+
+  /** True after suspend(), until resume(). */
+  get isSuspended(): boolean {
+    return this.suspended;
+  }
+
+  /**
+   * Publishes the ring positions to the state words and stops this object from touching the
+   * ring or its pool: txBatch and clean return 0, releaseAll does nothing, until resume().
+   */
+  suspend(): void {
+    if (this.suspended) return;
+    this.suspended = true;
+    Atomics.store(this.state, STATE_POS1, this.cleanIndex);
+    Atomics.store(this.state, STATE_POS0, this.tailIndex);
+  }
+
+  /** Takes the ring positions from the state words (where the last suspend() left them). */
+  resume(): void {
+    this.tailIndex = Atomics.load(this.state, STATE_POS0) & this.mask;
+    this.cleanIndex = Atomics.load(this.state, STATE_POS1) & this.mask;
+    this.suspended = false;
+  }
 
   /** Ring size in descriptors. */
   get size(): number {
@@ -49,6 +77,7 @@ export class TxQueue {
 
   /** Reclaims completed descriptors, TX_CLEAN_BATCH at a time; returns buffers freed. */
   clean(): number {
+    if (this.suspended) return 0;
     const { ring, slotBuf, pool, mask } = this;
     let clean = this.cleanIndex;
     let freed = 0;
@@ -71,6 +100,7 @@ export class TxQueue {
    * taken stay the caller's. Allocates nothing and never throws.
    */
   txBatch(bufs: Uint32Array, count: number): number {
+    if (this.suspended) return 0; // handed to another thread; the buffers stay the caller's
     this.clean();
     const { ring, slotBuf, pool, mask } = this;
     const len = pool.len;
@@ -107,10 +137,22 @@ export class TxQueue {
 
   /** Returns every buffer still on the ring to the pool (after the queue was stopped). */
   releaseAll(): void {
+    if (this.suspended) return; // the positions belong to whoever drives the ring
     const { slotBuf, pool, mask } = this;
     for (let i = this.cleanIndex; i !== this.tailIndex; i = (i + 1) & mask) {
       pool.freeOne(slotBuf[i] as number);
     }
     this.cleanIndex = this.tailIndex;
+  }
+
+  /**
+   * Returns every buffer on the ring to the pool and starts over at slot 0, where the NIC's
+   * head and tail are after a reset (recovery; the queue must be stopped).
+   */
+  rewind(): void {
+    if (this.suspended) return;
+    this.releaseAll();
+    this.tailIndex = 0;
+    this.cleanIndex = 0;
   }
 }

@@ -31,6 +31,10 @@ describe("interrupt mode", () => {
     const t0 = performance.now();
     expect(dev.waitForRx(1, 30)).toBe(false);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(25);
+    eventfdWrite(fd, 1); // a wake-up with no frame behind it: waitForRx waits on
+    expect(dev.waitForRx(1, 30)).toBe(false);
+    nic.inject(1, new Uint8Array(60));
+    nic.step(2);
     eventfdWrite(fd, 1);
     expect(dev.waitForRx(1, 1000)).toBe(true);
     expect(() => dev.waitForRx(0, 10)).toThrow(expect.objectContaining({ code: "BAD_CONFIG" }));

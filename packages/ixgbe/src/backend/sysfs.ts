@@ -18,6 +18,8 @@ function physicalBlock(bytes: number, label: string): DmaBlock {
     pageSize: region.pageSize,
     u8: region.u8,
     u32: region.u32,
+    fd: region.fd,
+    fdOffset: region.fdOffset,
     physicalAddress: (offset) => region.physicalAddress(offset),
     dma: { kind: "physical" },
     deviceAddress: (offset) => region.physicalAddress(offset),

@@ -31,6 +31,9 @@ export interface DmaBlock {
   readonly dma: DmaAddressing;
   /** Device (bus) address of byte `offset`. */
   deviceAddress(offset: number): number;
+  /** File behind the memory (memfd) and where the block starts in it, when there is one. */
+  readonly fd?: number;
+  readonly fdOffset?: number;
   /** Unmaps it from the device and frees it. Idempotent. */
   close(): void;
 }

@@ -34,6 +34,8 @@ function dmaBlock(dev: VfioDevice, bytes: number, label: string): DmaBlock {
     pageSize: region.pageSize,
     u8: region.u8,
     u32: region.u32,
+    fd: region.fd,
+    fdOffset: region.fdOffset,
     physicalAddress: (offset) => region.physicalAddress(offset),
     dma: { kind: "iova", base: iova },
     deviceAddress: (offset) => iova + offset,

@@ -25,6 +25,8 @@ export interface FakeNicOptions {
   linkDelayMs?: number;
   /** word() returns null: every access is trapped (like vfio-user without a shared BAR). */
   trapped?: boolean;
+  /** BAR0 storage (R.BAR0_SIZE bytes); a view over native memory lets a Worker ring doorbells. */
+  regs?: Uint32Array;
   faults?: Faults;
 }
 
@@ -73,7 +75,7 @@ export interface SentFrame {
 
 export class FakeNic implements Mmio {
   readonly size = R.BAR0_SIZE;
-  readonly regs = new Uint32Array(R.BAR0_SIZE / 4);
+  readonly regs: Uint32Array;
   readonly faults: Faults;
   /** Every write32 (not word stores), in order. */
   readonly writes: [number, number][] = [];
@@ -88,6 +90,7 @@ export class FakeNic implements Mmio {
 
   constructor(readonly options: FakeNicOptions = {}) {
     this.faults = { ...options.faults };
+    this.regs = options.regs ?? new Uint32Array(R.BAR0_SIZE / 4);
     this.powerOn();
   }
 
@@ -286,9 +289,16 @@ export class FakeIrq implements IrqBackend {
  */
 export function fakeBackend(
   nic: FakeNic,
-  opts: { irq?: IrqBackend; blocks?: { open: number } } = {},
+  opts: {
+    irq?: IrqBackend;
+    blocks?: { open: number };
+    /** Where DMA blocks come from (default: ordinary ArrayBuffers); e.g. native memory. */
+    memory?: (bytes: number, deviceAddress: number) => Uint8Array;
+    /** Device address of the first block (default 4 GiB); distinct per NIC sharing buffers. */
+    dmaBase?: number;
+  } = {},
 ): Backend {
-  let nextBase = 0x1_0000_0000;
+  let nextBase = opts.dmaBase ?? 0x1_0000_0000;
   const blocks = opts.blocks ?? { open: 0 };
   let closed = false;
   return {
@@ -301,7 +311,7 @@ export function fakeBackend(
       const size = Math.ceil(bytes / (2 << 20)) * (2 << 20);
       const base = nextBase;
       nextBase += size + (2 << 20);
-      const u8 = new Uint8Array(size);
+      const u8 = opts.memory?.(size, base) ?? new Uint8Array(size);
       const u32 = new Uint32Array(u8.buffer);
       nic.map(base, u8);
       blocks.open++;
