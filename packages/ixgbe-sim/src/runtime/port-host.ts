@@ -118,7 +118,9 @@ export class PortHost {
 
   /** Slow-path duties: finds or drops the sysfs client. */
   housekeeping(nowNs: number): void {
-    if (this.sysfs === null) return;
+    // With both transports on, BAR0 is one file: a vfio-user client maps resource0 too, and
+    // must not be taken for a sysfs client (whose DMA addresses would be physical).
+    if (this.sysfs === null || this.vfio.server.connected) return;
     if (this.sysfs.poll(nowNs) === "attached") this.dma.use(this.sysfs.physical);
   }
 
