@@ -28,6 +28,8 @@ const FLAG_KEYS = {
   json: "json",
   quiet: "quiet",
   promisc: "promisc",
+  workers: "workers",
+  pin: "pin",
 } as const;
 const NUMERIC = new Set(["batch", "ringSize", "queues", "duration", "interval"]);
 const SIM_FLAGS = { "sim-rate": "rate", "sim-size": "size", "sim-flows": "flows" } as const;
@@ -42,6 +44,8 @@ const OPTIONS = {
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   promisc: { type: "boolean" },
+  workers: { type: "string" },
+  pin: { type: "boolean" },
   config: { type: "string", short: "c" },
   "sim-wire": { type: "string", multiple: true },
   "sim-rate": { type: "string" },

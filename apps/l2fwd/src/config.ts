@@ -23,6 +23,12 @@ const NEEDS_ARGUMENT: Readonly<Record<string, string>> = {
 };
 /** Wires of the embedded model when none are given: both ports generate and validate. */
 export const DEFAULT_WIRES = ["gen+sink", "gen+sink"] as const;
+/**
+ * Frames per second of each generator when sim.rate is not given: well below what the
+ * forwarder and the model sustain on a small machine, so the default run forwards every frame
+ * (use --sim-rate max to saturate).
+ */
+export const DEFAULT_SIM_RATE = "20k";
 /** Duration in seconds when running the embedded model and none is given. */
 export const DEFAULT_SIM_DURATION = 10;
 
@@ -125,8 +131,8 @@ export const ConfigSchema = z
     ringSize: RingSize.default(512),
     queues: intIn("queues", 1, 16).default(1),
     mode: z
-      .enum(["touch", "mac"], {
-        error: (iss) => `mode must be "touch" or "mac", got ${show(iss.input)}`,
+      .enum(["touch", "mac", "pass"], {
+        error: (iss) => `mode must be "touch", "mac" or "pass", got ${show(iss.input)}`,
       })
       .default("touch"),
     duration: numberIn("duration", 0, 31_536_000, "seconds (0 = until Ctrl-C)").optional(),
@@ -134,6 +140,12 @@ export const ConfigSchema = z
     json: z.boolean().default(false),
     quiet: z.boolean().default(false),
     promisc: z.boolean().default(true),
+    workers: z
+      .enum(["auto", "on", "off"], {
+        error: (iss) => `workers must be "auto", "on" or "off", got ${show(iss.input)}`,
+      })
+      .default("auto"),
+    pin: z.boolean().default(false),
     sim: SimOptions.default({}),
   })
   .strict();
@@ -155,7 +167,8 @@ export interface L2fwdConfig extends Omit<ParsedConfig, "duration" | "sim"> {
 
 /**
  * Fills in what depends on other keys: duration (10 s with the embedded model, else until
- * Ctrl-C) and the wires, where a bare `gen` gets sim.rate/size/flows. Returns an error
+ * Ctrl-C) and the wires, where a bare `gen` gets sim.rate (default DEFAULT_SIM_RATE), size
+ * and flows. Returns an error
  * message instead when sim options are combined with devices.
  */
 export function resolveConfig(p: ParsedConfig): L2fwdConfig | string {
@@ -165,17 +178,15 @@ export function resolveConfig(p: ParsedConfig): L2fwdConfig | string {
     return `sim.${simKeys[0]} applies only to the embedded model; omit the devices or the sim options`;
   }
   const genOptions = [
-    p.sim.rate === undefined ? "" : `rate=${p.sim.rate}`,
+    `rate=${p.sim.rate ?? DEFAULT_SIM_RATE}`,
     p.sim.size === undefined ? "" : `size=${p.sim.size}`,
     p.sim.flows === undefined ? "" : `flows=${p.sim.flows}`,
   ].filter((s) => s !== "");
   const expand = (spec: string): string =>
-    genOptions.length === 0
-      ? spec
-      : spec
-          .split("+")
-          .map((t) => (t === "gen" ? `gen:${genOptions.join(",")}` : t))
-          .join("+");
+    spec
+      .split("+")
+      .map((t) => (t === "gen" ? `gen:${genOptions.join(",")}` : t))
+      .join("+");
   const wires = (p.sim.wires ?? DEFAULT_WIRES).map(expand) as [string, string];
   const { sim: _sim, duration, ...rest } = p;
   return {

@@ -101,6 +101,11 @@ export function formatSummary(s: RunSummary, setup: string): string {
   const t = s.traffic;
   if (t) {
     lines.push(row("generated", count(t.generated)));
+    if (t.notOffered !== undefined && t.notOffered > 0) {
+      lines.push(
+        row("not offered", `${count(t.notOffered)} (made while a port was not receiving)`),
+      );
+    }
     lines.push(row("received", `${count(t.received)} (by the sinks)`));
     lines.push(row("lost", count(t.lost)));
     lines.push(row("reordered", count(t.reordered)));

@@ -5,8 +5,11 @@
  */
 import type { PacketPool, Port } from "./port.ts";
 
-/** How each frame is rewritten before it is sent on. */
-export type ForwardMode = "touch" | "mac";
+/**
+ * How each frame is rewritten before it is sent on: touch one byte, rewrite both MACs, or
+ * pass it unchanged (a bridge: for real network stacks, whose MACs the forwarder must keep).
+ */
+export type ForwardMode = "touch" | "mac" | "pass";
 
 /**
  * Slots of `QueueForwarder.counters` (cumulative, Float64Array). AB is port a -> port b.
@@ -28,6 +31,7 @@ export const COUNTER_SLOTS = 8;
 
 const MODE_TOUCH = 0;
 const MODE_MAC = 1;
+const MODE_PASS = 2;
 /** The byte touch mode increments: the second byte of the destination MAC, as ixy-fwd does. */
 export const TOUCHED_BYTE = 1;
 // Periodic work (clock, stop flag) runs once per this many + 1 iterations, as in ixy-fwd.
@@ -93,7 +97,7 @@ export class QueueForwarder {
     this.poolB = o.b.pool(o.queue);
     this.bufs = new Uint32Array(o.batch);
     this.batch = o.batch;
-    this.mode = o.mode === "mac" ? MODE_MAC : MODE_TOUCH;
+    this.mode = o.mode === "mac" ? MODE_MAC : o.mode === "pass" ? MODE_PASS : MODE_TOUCH;
     this.macToB = macTemplate(o.bId ?? 1, o.b.mac);
     this.macToA = macTemplate(o.aId ?? 0, o.a.mac);
     this.counters = o.counters ?? new Float64Array(COUNTER_SLOTS);
@@ -181,7 +185,7 @@ function forwardBatch(
       const off = dataOffset[bufs[i]];
       u8[off + TOUCHED_BYTE] = u8[off + TOUCHED_BYTE] + 1; // Uint8Array wraps 255 -> 0
     }
-  } else {
+  } else if (mode === MODE_MAC) {
     rewriteMacs(u8, dataOffset, bufs, n, mac);
   }
   const sent = tx.txBatch(queue, bufs, n);

@@ -23,13 +23,17 @@ Options:
   -r, --ring <n>             descriptors per ring, power of two 64..4096      [512]
   -q, --queues <n>           queue pairs per port, 1..16; one worker each,
                              RSS spreads flows over them                      [1]
-  -m, --mode <touch|mac>     touch: increment one byte of each frame (ixy-fwd)
-                             mac: rewrite destination and source MAC (DPDK l2fwd) [touch]
+  -m, --mode <touch|mac|pass>  touch: increment one byte of each frame (ixy-fwd)
+                             mac: rewrite destination and source MAC (DPDK l2fwd)
+                             pass: leave frames as they are (bridge kernel stacks) [touch]
   -d, --duration <s>         seconds to run, 0 = until Ctrl-C   [10 with the model, else 0]
   -i, --interval <s>         seconds between statistics lines, 0.1..3600     [1]
       --json                 one JSON object per interval, and a final one
       --quiet                no per-interval output, only the summary
       --no-promisc           do not put the ports in promiscuous mode
+      --workers <auto|on|off>  one Worker thread per queue pair: auto = when
+                             queues > 1 and the ports allow it; off = one thread  [auto]
+      --pin                  pin Worker i to the i-th CPU this process may use
   -c, --config <file>        read options from a .json, .yaml or .yml file; flags win
       --print-config         print the resolved configuration as JSON and exit
   -h, --help                 this text
@@ -43,12 +47,12 @@ Embedded model (only without devices):
                                cable[:PORT]                         the other port's wire
                                tap:IF | pcap:FILE | pcap-in:FILE | null
                              join two with + (gen+sink: traffic in both directions)
-      --sim-rate <r>         generator rate in frames/s (1000, 250k, 1.5M or max) [max]
+      --sim-rate <r>         generator rate in frames/s (1000, 250k, 1.5M or max) [20k]
       --sim-size <n>         generated frame size in bytes without CRC, 60..9000 [60 = 64 B]
       --sim-flows <n>        distinct UDP flows per generator, 1..65536
 
 Config file keys (YAML or JSON): devices, batch, ringSize, queues, mode, duration, interval,
-json, quiet, promisc, sim: { wires, rate, size, flows }. Unknown keys are rejected.
+json, quiet, promisc, workers, pin, sim: { wires, rate, size, flows }. Unknown keys are rejected.
 
 Rates: Mpps = million frames per second; Gbit/s counts each frame with its CRC plus 20 bytes
 of preamble, start delimiter and inter-frame gap, as line rates are quoted (64-byte frames at

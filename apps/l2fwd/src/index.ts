@@ -4,6 +4,7 @@ export {
   ConfigSchema,
   checkWireSpec,
   DEFAULT_SIM_DURATION,
+  DEFAULT_SIM_RATE,
   DEFAULT_WIRES,
   DeviceSpec,
   type L2fwdConfig,
@@ -13,6 +14,7 @@ export {
   splitWireList,
   WIRE_KINDS,
 } from "./config.ts";
+export { DevicePort, type QueueCounts, setReceiving } from "./device-port.ts";
 export {
   formatInterval,
   formatNs,
@@ -32,6 +34,7 @@ export {
   QueueForwarder,
   TOUCHED_BYTE,
 } from "./forward.ts";
+export { formatEvent, type Maintenance, type PortEvent, PortHealth } from "./health.ts";
 export { HELP, versionLine } from "./help.ts";
 export {
   ensureHugepages,
@@ -44,8 +47,11 @@ export {
   readStatus,
   sysfsPool,
 } from "./hugepages.ts";
+export { type IxgbePairData, ixgbeWorkerHandoff } from "./ixgbe-workers.ts";
 export { type CliDeps, EXIT_FORCED, runCli } from "./main.ts";
 export {
+  MEMORY_STAT_SLOTS,
+  type MemoryPairData,
   MemoryPool,
   MemoryPort,
   type MemoryPortOptions,
@@ -53,14 +59,22 @@ export {
   SEQ_OFFSET,
 } from "./memory-port.ts";
 export type {
+  AttachedPorts,
+  AttachPorts,
   LatencyPercentiles,
   PacketPool,
   Port,
   PortCounters,
   PortSet,
   TrafficReport,
+  WorkerHandoff,
 } from "./port.ts";
-export { openPorts } from "./ports.ts";
+export {
+  type DevicePortSet,
+  deviceOptions,
+  type OpenPortsOptions,
+  openPorts,
+} from "./ports.ts";
 export { describeMachine, type MachineInfo, machineInfo } from "./report/machine.ts";
 export {
   escapeXml,
@@ -71,6 +85,7 @@ export {
 } from "./report/svg.ts";
 export { markdownTable, type PerfReport, reportJson, reportMarkdown } from "./report/table.ts";
 export { type RunSettings, runForwarding } from "./run.ts";
+export { runInWorkers } from "./run-workers.ts";
 export { Cleanup, type CleanupFailure } from "./shutdown.ts";
 export {
   createStopFlag,
@@ -80,6 +95,14 @@ export {
   type StopSignalHandle,
   type StopSignalOptions,
 } from "./signals.ts";
+export {
+  type EmbeddedSim,
+  type EmbeddedSimOptions,
+  isRunning,
+  startEmbeddedSim,
+  waitForExit,
+} from "./sim-process.ts";
+export { trafficFromSimStats } from "./sim-traffic.ts";
 export {
   gbps,
   type IntervalStats,
@@ -95,3 +118,14 @@ export {
   type Verdict,
   WIRE_OVERHEAD_BYTES,
 } from "./stats.ts";
+export {
+  CONTROL_DRAIN,
+  CONTROL_GO,
+  CONTROL_STOP,
+  ForwardingWorkers,
+  useWorkers,
+  type WorkerMode,
+  type WorkerOptions,
+  type WorkerReport,
+  type WorkerStart,
+} from "./workers.ts";

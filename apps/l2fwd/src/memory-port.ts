@@ -3,13 +3,31 @@
  * and counts what it is given and hands the buffers back to the pool that owns them. No device,
  * no DMA: it measures and tests the forwarder's own work (loop, rewrite, drop handling).
  */
-import type { PacketPool, Port, PortCounters, PortSet, TrafficReport } from "./port.ts";
+import type {
+  PacketPool,
+  Port,
+  PortCounters,
+  PortSet,
+  TrafficReport,
+  WorkerHandoff,
+} from "./port.ts";
 
 const BUFFER_SIZE = 2048;
 const HEADROOM = 128;
 const CRC_BYTES = 4;
 /** Where the memory port stamps its 32-bit sequence number: right after the Ethernet header. */
 export const SEQ_OFFSET = 14;
+// Slots of a MemoryPort's counter array (a view over shared memory when a Worker counts).
+const RX_PACKETS = 0;
+const RX_BYTES = 1;
+const TX_PACKETS = 2;
+const TX_BYTES = 3;
+const RX_DROPPED = 4;
+const GENERATED = 5;
+const REORDERED = 6;
+const CORRUPTED = 7;
+/** Length of a MemoryPort's counter array. */
+export const MEMORY_STAT_SLOTS = 8;
 
 /** A LIFO pool of fixed 2 KiB buffers in an ordinary ArrayBuffer (the mempool's shape). */
 export class MemoryPool implements PacketPool {
@@ -59,6 +77,23 @@ export interface MemoryPortOptions {
   readonly frameSize?: number;
   /** Frames each port generates in total; Infinity (default) for an endless stream. */
   readonly frames?: number;
+  /**
+   * Let Workers drive the queue pairs (PortSet.workers): each Worker makes its own pair of
+   * one-queue memory ports, with its share of `frames` and counters the main thread reads.
+   */
+  readonly workers?: boolean;
+}
+
+/** What a Worker gets for one queue pair of memory ports (see memory-workers.ts). */
+export interface MemoryPairData {
+  readonly names: readonly [string, string];
+  readonly poolSize: number;
+  readonly frameSize: number;
+  /** Frames each port of the pair generates. */
+  readonly budgets: readonly [number, number];
+  readonly txLimits: readonly [number, number];
+  /** Two MEMORY_STAT_SLOTS float64 arrays, port a then port b. */
+  readonly stats: SharedArrayBuffer;
 }
 
 /**
@@ -70,10 +105,6 @@ export class MemoryPort implements Port {
   readonly mac: Uint8Array;
   /** Max frames accepted per txBatch call. */
   txLimit = 1 << 30;
-  /** Frames generated so far (including those dropped for lack of buffers). */
-  generated = 0;
-  reordered = 0;
-  corrupted = 0;
   /** Header bytes (first 16) of the last frame sent, for inspection. */
   readonly lastTx = new Uint8Array(16);
   private readonly pools: MemoryPool[];
@@ -81,13 +112,8 @@ export class MemoryPort implements Port {
   private readonly nextSeq: Uint32Array;
   private readonly lastSeq: Float64Array;
   private readonly template: Uint8Array;
-  private readonly counters: PortCounters = {
-    rxPackets: 0,
-    rxBytes: 0,
-    txPackets: 0,
-    txBytes: 0,
-    rxDropped: 0,
-  };
+  /** Counter arrays of this port's queues that Workers drive (added to stats()). */
+  private readonly remotes: Float64Array[] = [];
 
   constructor(
     readonly name: string,
@@ -96,6 +122,8 @@ export class MemoryPort implements Port {
     poolSize: number,
     private readonly frameSize: number,
     private budget: number,
+    /** Counters (MEMORY_STAT_SLOTS); pass a view over a SharedArrayBuffer to read them elsewhere. */
+    private readonly c: Float64Array = new Float64Array(MEMORY_STAT_SLOTS),
   ) {
     this.mac = Uint8Array.of(0x02, 0x00, 0x5e, 0x00, 0x00, id & 0xff);
     this.pools = Array.from({ length: queues }, () => new MemoryPool(poolSize));
@@ -111,17 +139,45 @@ export class MemoryPort implements Port {
     this.ownerPools[queue] = pool;
   }
 
+  /** Frames generated so far (including those dropped for lack of buffers), Workers' too. */
+  get generated(): number {
+    return this.total(GENERATED);
+  }
+
+  /** Frames sent out of sequence order, Workers' too. */
+  get reordered(): number {
+    return this.total(REORDERED);
+  }
+
+  /** Frames sent with a damaged EtherType, Workers' too. */
+  get corrupted(): number {
+    return this.total(CORRUPTED);
+  }
+
+  /** Counts the counters of a queue a Worker drives (a MEMORY_STAT_SLOTS view) in stats(). */
+  addRemote(counters: Float64Array): void {
+    this.remotes.push(counters);
+  }
+
+  /** Takes up to `frames` of the frames this port may still generate (for a Worker). */
+  takeBudget(frames: number): number {
+    const n = Math.min(frames, this.budget);
+    if (Number.isFinite(n)) this.budget -= n; // an endless stream stays endless
+    return n;
+  }
+
   rxBatch(queue: number, bufs: Uint32Array, max: number): number {
     const pool = this.pools[queue];
     const { u8, dataOffset, len } = pool;
     const t = this.template;
+    const c = this.c;
     let n = 0;
     while (n < max && this.budget > 0) {
       this.budget--;
-      this.generated++;
+      c[GENERATED] += 1;
       const b = pool.allocOne();
       if (b === 0xffffffff) {
-        this.counters.rxDropped++;
+        c[RX_DROPPED] += 1;
         continue;
       }
       const off = dataOffset[b];
@@ -134,8 +190,8 @@ export class MemoryPort implements Port {
       len[b] = this.frameSize;
       bufs[n++] = b;
     }
-    this.counters.rxPackets += n;
-    this.counters.rxBytes += n * (this.frameSize + CRC_BYTES);
+    c[RX_PACKETS] += n;
+    c[RX_BYTES] += n * (this.frameSize + CRC_BYTES);
     return n;
   }
 
@@ -144,6 +200,7 @@ export class MemoryPort implements Port {
     if (n <= 0) return 0;
     const pool = this.ownerPools[queue];
     const { u8, dataOffset, len } = pool;
+    const c = this.c;
     let last = this.lastSeq[queue];
     let bytes = 0;
     for (let i = 0; i < n; i++) {
@@ -154,17 +211,17 @@ export class MemoryPort implements Port {
           (u8[off + SEQ_OFFSET + 2] << 16) |
           (u8[off + SEQ_OFFSET + 3] << 24)) >>>
         0;
-      if (seq <= last) this.reordered++;
+      if (seq <= last) c[REORDERED] += 1;
       last = seq;
-      if (u8[off + 12] !== 0x88 || u8[off + 13] !== 0xb5) this.corrupted++;
+      if (u8[off + 12] !== 0x88 || u8[off + 13] !== 0xb5) c[CORRUPTED] += 1;
       bytes += len[bufs[i]] + CRC_BYTES;
       if (i === n - 1) for (let k = 0; k < 16; k++) this.lastTx[k] = u8[off + k];
     }
     this.lastSeq[queue] = last;
     // The "wire" took the frames at once: the buffers go straight back to their owner.
     pool.freeBatch(bufs, n);
-    this.counters.txPackets += n;
-    this.counters.txBytes += bytes;
+    c[TX_PACKETS] += n;
+    c[TX_BYTES] += bytes;
     return n;
   }
 
@@ -173,7 +230,19 @@ export class MemoryPort implements Port {
   }
 
   stats(): PortCounters {
-    return { ...this.counters };
+    return {
+      rxPackets: this.total(RX_PACKETS),
+      rxBytes: this.total(RX_BYTES),
+      txPackets: this.total(TX_PACKETS),
+      txBytes: this.total(TX_BYTES),
+      rxDropped: this.total(RX_DROPPED),
+    };
+  }
+
+  private total(slot: number): number {
+    let sum = this.c[slot];
+    for (const r of this.remotes) sum += r[slot];
+    return sum;
   }
 
   /** Stops generating frames. */
@@ -197,8 +266,11 @@ export function memoryPortPair(o: MemoryPortOptions = {}): PortSet & {
     b.returnTo(q, a.pool(q));
   }
   const ports = [a, b] as const;
+  const workers =
+    o.workers === true ? memoryWorkers(a, b, queues, frames, poolSize, frameSize) : {};
   return {
     ports,
+    ...workers,
     ringSize: 0,
     stopTraffic: () => {
       a.stopTraffic();
@@ -220,5 +292,39 @@ export function memoryPortPair(o: MemoryPortOptions = {}): PortSet & {
       };
     },
     close: () => {},
+  };
+}
+
+// Main-thread side of Workers over memory ports: counters in shared memory, frames shared out.
+function memoryWorkers(
+  a: MemoryPort,
+  b: MemoryPort,
+  queues: number,
+  frames: number,
+  poolSize: number,
+  frameSize: number,
+): { workers: WorkerHandoff } {
+  const share = (q: number): number =>
+    Number.isFinite(frames)
+      ? Math.floor(frames / queues) + (q < frames % queues ? 1 : 0)
+      : Number.POSITIVE_INFINITY;
+  return {
+    workers: {
+      module: new URL("./memory-workers.ts", import.meta.url).href,
+      exportPair(queue: number): MemoryPairData {
+        const stats = new SharedArrayBuffer(2 * MEMORY_STAT_SLOTS * 8);
+        a.addRemote(new Float64Array(stats, 0, MEMORY_STAT_SLOTS));
+        b.addRemote(new Float64Array(stats, MEMORY_STAT_SLOTS * 8, MEMORY_STAT_SLOTS));
+        return {
+          names: [a.name, b.name],
+          poolSize,
+          frameSize,
+          budgets: [a.takeBudget(share(queue)), b.takeBudget(share(queue))],
+          txLimits: [a.txLimit, b.txLimit],
+          stats,
+        };
+      },
+      reclaimPair: () => true, // nothing of the main thread's ports went away
+    },
   };
 }

@@ -3,6 +3,7 @@
  * and shutdown do not depend on how the port is reached (ixgbe driver over VFIO, vfio-user or
  * sysfs; or the in-memory port used by tests and benchmarks).
  */
+import type { Maintenance } from "./health.ts";
 
 /**
  * The packet buffers behind one RX queue: buffers are indices, their bytes live in `u8`.
@@ -88,17 +89,75 @@ export interface TrafficReport {
   /** The sink's own verdict and its reasons, when it gives one. */
   sinkOk: boolean;
   sinkReasons: string[];
+  /**
+   * Frames generated while a port could not take them (receive off or link down: before the
+   * forwarder started, after the traffic stopped, during a link flap). Not in `generated`.
+   */
+  notOffered?: number;
+  /**
+   * Frames the card dropped after they were offered (no descriptor, buffer full, errors), as
+   * the device model counts them: a check on the ports' own drop counters.
+   */
+  cardDropped?: number;
 }
+
+/**
+ * Queue pairs of a port set that can run in Worker threads (one Worker per pair, see
+ * workers.ts). The main thread exports a pair, a Worker imports `module` and calls its
+ * `attachPorts(data)` export, and after the Worker detached the main thread reclaims the pair.
+ */
+export interface WorkerHandoff {
+  /** URL (file://) of the module a Worker imports; it exports `attachPorts: AttachPorts`. */
+  readonly module: string;
+  /**
+   * Takes queue pair `queue` of both ports away from this thread. Returns what `attachPorts`
+   * needs in the Worker: structured-clone-able (numbers, strings, SharedArrayBuffers).
+   */
+  exportPair(queue: number): unknown;
+  /**
+   * Takes the pair back once its Worker detached (`force`: the Worker died attached; the pair
+   * then stays out of use until close). Returns true when the pair is usable here again.
+   */
+  reclaimPair(queue: number, force: boolean): boolean;
+}
+
+/** The two ports of one queue pair as rebuilt in a Worker. */
+export interface AttachedPorts {
+  readonly a: Port;
+  readonly b: Port;
+  /** The queue number to use with `a` and `b` (often 0: the Worker's ports have one queue). */
+  readonly queue: number;
+  /** Stops traffic generated inside the Worker (in-memory ports); absent when there is none. */
+  stopTraffic?(): void;
+  /** Hands the pair back to the main thread. The ports do nothing afterwards. */
+  detach(): void;
+}
+
+/** The `attachPorts` export of a WorkerHandoff module. */
+export type AttachPorts = (data: unknown) => AttachedPorts;
 
 /** The opened ports and what came with them (a model process, traffic endpoints). */
 export interface PortSet {
   readonly ports: readonly Port[];
+  /** Present when queue pairs can be driven by Workers (`--workers`). */
+  readonly workers?: WorkerHandoff;
   /** Descriptor ring size per queue, for the in-flight allowance in the loss accounting. */
   readonly ringSize: number;
+  /**
+   * Starts generated traffic: called once, right after the run's first snapshot, so every
+   * frame the traffic report counts falls inside the run. Absent when traffic flows anyway.
+   */
+  startTraffic?(): void;
   /** Stops generated traffic so the forwarder can drain before the final count. */
   stopTraffic(): void;
   /** End-to-end measurements, or null when the ports are not wired to a generator/sink. */
   traffic(): TrafficReport | null;
+  /**
+   * Checks the ports between polling slices (link changes, a device that reset itself or
+   * stopped a queue) and recovers what it can, keeping queues and pools, so the forwarders
+   * carry on. Absent when the ports need no watching.
+   */
+  maintain?(): Promise<Maintenance | null>;
   /** Stops queues, resets the devices, releases memory and child processes. Idempotent. */
   close(): void;
 }

@@ -4,14 +4,21 @@
  * at the end the traffic is stopped, the rings drained, and the summary built.
  */
 import { formatInterval, intervalHeader, intervalJson } from "./display.ts";
-import { type ForwardMode, pollForwarders, QueueForwarder } from "./forward.ts";
+import { Counter, type ForwardMode, pollForwarders, QueueForwarder } from "./forward.ts";
+import { formatEvent } from "./health.ts";
 import type { PortSet } from "./port.ts";
+import { runInWorkers } from "./run-workers.ts";
 import { intervalStats, type RunSummary, summarize, takeSnapshot } from "./stats.ts";
+import { useWorkers, type WorkerMode } from "./workers.ts";
 
 /** How long one polling slice runs before the event loop gets a turn, in ns. */
 const SLICE_NS = 20e6;
-/** How long the forwarder keeps running after the traffic stops, to empty the rings, in ns. */
+/**
+ * After the traffic stops the forwarder keeps running until it received nothing for this
+ * long (the rings are empty), in ns; but not longer than DRAIN_MAX_NS.
+ */
 const DRAIN_NS = 200e6;
+const DRAIN_MAX_NS = 3e9;
 
 /** The parts of the configuration a run uses. */
 export interface RunSettings {
@@ -24,11 +31,16 @@ export interface RunSettings {
   readonly interval: number;
   readonly json: boolean;
   readonly quiet: boolean;
+  /** One Worker thread per queue pair (workers.ts); default "auto": when queues > 1. */
+  readonly workers?: WorkerMode;
+  /** Pin Worker i to the i-th allowed CPU. */
+  readonly pin?: boolean;
 }
 
 /**
  * Forwards between `set.ports[0]` and `[1]` until the duration ends or `stop[0]` becomes
- * non-zero, writing live statistics through `out`; resolves to the run's summary.
+ * non-zero, writing live statistics through `out`; resolves to the run's summary. With
+ * Workers (settings.workers, PortSet.workers) each queue pair runs in its own thread.
  */
 export async function runForwarding(
   set: PortSet,
@@ -40,12 +52,14 @@ export async function runForwarding(
   if (!a || !b || set.ports.length !== 2) {
     throw new RangeError(`forwarding needs exactly two ports, got ${set.ports.length}`);
   }
+  if (useWorkers(set, s.workers ?? "auto", s.queues)) return runInWorkers(set, s, stop, out);
   const forwarders = Array.from(
     { length: s.queues },
     (_, queue) => new QueueForwarder({ a, b, queue, batch: s.batch, mode: s.mode }),
   );
   const intervalNs = s.interval * 1e9;
   const first = takeSnapshot(set.ports, forwarders);
+  set.startTraffic?.();
   const startNs = first.timeNs;
   const endNs = s.duration > 0 ? startNs + s.duration * 1e9 : Number.POSITIVE_INFINITY;
   let prev = first;
@@ -56,6 +70,11 @@ export async function runForwarding(
     const now = Bun.nanoseconds();
     if (Atomics.load(stop, 0) !== 0 || now >= endNs) break;
     pollForwarders(forwarders, Math.min(now + SLICE_NS, endNs, nextStatsNs), stop);
+    const m = set.maintain === undefined ? null : await set.maintain();
+    if (m !== null) {
+      const t = (Bun.nanoseconds() - startNs) / 1e9;
+      if (!s.quiet) for (const e of m.events) out(formatEvent(e, t, s.json));
+    }
     if (Bun.nanoseconds() >= nextStatsNs) {
       const cur = takeSnapshot(set.ports, forwarders);
       if (!s.quiet) {
@@ -70,7 +89,7 @@ export async function runForwarding(
 
   const stoppedNs = Bun.nanoseconds();
   set.stopTraffic();
-  pollForwarders(forwarders, stoppedNs + DRAIN_NS, new Int32Array(1));
+  drain(forwarders);
   // Counters include the drained frames; the rate is over the time forwarding was asked for.
   const last = takeSnapshot(set.ports, forwarders, stoppedNs);
   // Frames that may still sit in an RX or TX ring of either port when the run ends.
@@ -82,6 +101,26 @@ export async function runForwarding(
     set.traffic(),
     allowance,
   );
+}
+
+// Runs the forwarders until DRAIN_NS passed without a received frame (or DRAIN_MAX_NS).
+function drain(forwarders: readonly QueueForwarder[]): void {
+  const noStop = new Int32Array(1);
+  const startNs = Bun.nanoseconds();
+  const received = () =>
+    forwarders.reduce((n, f) => n + f.counters[Counter.RX_AB] + f.counters[Counter.RX_BA], 0);
+  let seen = received();
+  let quietSinceNs = startNs;
+  for (;;) {
+    const now = Bun.nanoseconds();
+    if (now - quietSinceNs >= DRAIN_NS || now - startNs >= DRAIN_MAX_NS) return;
+    pollForwarders(forwarders, now + SLICE_NS, noStop);
+    const r = received();
+    if (r !== seen) {
+      seen = r;
+      quietSinceNs = Bun.nanoseconds();
+    }
+  }
 }
 
 function nextTurn(): Promise<void> {

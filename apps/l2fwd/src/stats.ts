@@ -51,7 +51,7 @@ export interface IntervalStats {
  */
 export function takeSnapshot(
   ports: readonly { stats(): PortCounters }[],
-  forwarders: readonly QueueForwarder[],
+  forwarders: readonly Pick<QueueForwarder, "counters">[],
   timeNs = Bun.nanoseconds(),
 ): Snapshot {
   const txDropped = [0, 0];

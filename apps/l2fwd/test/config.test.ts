@@ -44,7 +44,7 @@ describe("flags", () => {
       quiet: false,
       promisc: true,
     });
-    expect(c.sim.wires).toEqual(["gen+sink", "gen+sink"]);
+    expect(c.sim.wires).toEqual(["gen:rate=20k+sink", "gen:rate=20k+sink"]);
   });
 
   test("devices run until Ctrl-C by default; short flags and --no-promisc", () => {
@@ -81,7 +81,9 @@ describe("flags", () => {
     expect(usage(["--ring", "100"])).toContain("(flag --ring)");
     expect(usage(["--ring", "8192"])).toContain("got 8192");
     expect(usage(["--queues", "17"])).toContain("queues must be an integer from 1 to 16, got 17");
-    expect(usage(["--mode", "swap"])).toContain('mode must be "touch" or "mac", got "swap"');
+    expect(usage(["--mode", "swap"])).toContain(
+      'mode must be "touch", "mac" or "pass", got "swap"',
+    );
     expect(usage(["--duration=-1"])).toContain("duration must be a number of seconds");
     expect(usage(["--duration", "-1"])).toContain("as --duration=VALUE");
     expect(usage(["--interval", "0"])).toContain(
@@ -104,7 +106,7 @@ describe("flags", () => {
   });
 
   test("sim wires: one flag with a comma list or repeated, options folded into bare gen", () => {
-    expect(run(["--sim-wire", "gen+sink,cable"]).sim.wires).toEqual(["gen+sink", "cable"]);
+    expect(run(["--sim-wire", "gen+sink,cable"]).sim.wires).toEqual(["gen:rate=20k+sink", "cable"]);
     expect(run(["--sim-wire", "gen:rate=1M,size=60+sink", "--sim-wire", "sink"]).sim.wires).toEqual(
       ["gen:rate=1M,size=60+sink", "sink"],
     );

@@ -32,6 +32,17 @@ describe("QueueForwarder", () => {
     expect(b.pool(0).available).toBe(b.pool(0).count);
   });
 
+  test("pass mode sends frames exactly as received", () => {
+    const { ports } = memoryPortPair({ frames: 10 });
+    const [a, b] = ports;
+    const f = new QueueForwarder({ a, b, queue: 0, batch: 32, mode: "pass" });
+    expect(f.step()).toBe(20);
+    expect(Array.from(b.lastTx.subarray(0, 6))).toEqual([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    expect(Array.from(b.lastTx.subarray(6, 12))).toEqual(Array.from(a.mac));
+    expect(Array.from(a.lastTx.subarray(6, 12))).toEqual(Array.from(b.mac));
+    expect(a.corrupted + b.corrupted).toBe(0);
+  });
+
   test("touch mode wraps 0xff to 0x00, in the receiving pool memory", () => {
     const { ports } = memoryPortPair({ frames: 1 });
     const [a, b] = ports;

@@ -21,6 +21,7 @@ import {
 } from "@dataplane/sys";
 import { RangeCopier } from "./copy.ts";
 import { WireError } from "./errors.ts";
+import { MIN_FRAME } from "./frame.ts";
 import type { Wire } from "./wire.ts";
 
 /** TUNSETIFF = _IOW('T', 202, int) (linux/if_tun.h). */
@@ -96,6 +97,12 @@ export class TapWire implements Wire {
     if (n > maxLen) this.rxTruncated++;
     this.rxFrames++;
     this.rxBytes += n;
+    if (n < MIN_FRAME && maxLen >= MIN_FRAME) {
+      // The kernel hands frames over unpadded (an ARP request is 42 bytes); on a cable the
+      // sending MAC pads them to the minimum, and the card drops anything shorter as undersize.
+      dst.fill(0, offset + n, offset + MIN_FRAME);
+      return MIN_FRAME;
+    }
     return n;
   }
 

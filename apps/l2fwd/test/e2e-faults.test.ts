@@ -1,0 +1,123 @@
+// Faults during traffic: a link flap and a device reset are reported and forwarding resumes;
+// l2fwd killed with SIGKILL leaves a simulator that reset the device and holds nothing of it.
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { startSim } from "@dataplane/ixgbe-sim";
+import { isRunning } from "../src/sim-process.ts";
+import {
+  embeddedConfig,
+  forwardOnce,
+  hugepagesBack,
+  hugepagesFree,
+  missingNeeds,
+  settings,
+} from "./support/e2e.ts";
+import { Running } from "./support/spawn.ts";
+
+const why = missingNeeds(28);
+
+interface Line {
+  type: string;
+  elapsed: number;
+  port?: number;
+  kind?: string;
+  message?: string;
+  ports?: { txMpps: number }[];
+}
+
+describe.skipIf(why !== null)(`l2fwd faults ${why ?? ""}`, () => {
+  test("link flap and device reset: reported, and forwarding resumes after each", async () => {
+    const start = hugepagesFree();
+    const config = embeddedConfig({ ringSize: 2048, sim: { rate: "10k" } });
+    const lines: Line[] = [];
+    const s = settings(config, { duration: 3, interval: 0.25, quiet: false, json: true });
+    const { summary } = await forwardOnce(
+      config,
+      s,
+      async (set) => {
+        const sim = set.sim;
+        if (sim === null) throw new Error("no embedded model");
+        await Bun.sleep(600);
+        sim.control(0, "link-flap", { ms: 200 });
+        await Bun.sleep(900);
+        sim.control(1, "reset");
+      },
+      (l) => lines.push(JSON.parse(l) as Line),
+    );
+    const events = lines.filter((l) => l.type === "event");
+    const at = (port: number, kind: string) =>
+      events.find((e) => e.port === port && e.kind === kind)?.elapsed ?? Number.NaN;
+    expect(at(0, "link-down")).toBeLessThan(at(0, "link-up"));
+    expect(at(1, "fault")).toBeGreaterThan(at(0, "link-up"));
+    expect(events.find((e) => e.kind === "fault")?.message).toContain("device reset");
+    expect(at(1, "recovered")).toBeGreaterThanOrEqual(at(1, "fault"));
+    // Only the port that failed was touched.
+    expect(
+      events.filter((e) => e.port === 0 && (e.kind === "fault" || e.kind === "recovered")),
+    ).toEqual([]);
+    // Both directions forward again after the flap and after the reset.
+    const intervals = lines.filter((l) => l.type === "interval");
+    for (const t of [at(0, "link-up"), at(1, "recovered")]) {
+      const later = intervals.filter((l) => l.elapsed > t + 0.3);
+      expect(later.length).toBeGreaterThan(0);
+      for (const l of later) for (const p of l.ports ?? []) expect(p.txMpps).toBeGreaterThan(0);
+    }
+    // Frames lost in the rings at the reset are within the in-flight allowance.
+    expect(summary.verdict.reasons).toEqual([]);
+    expect(await hugepagesBack(start)).toBeGreaterThanOrEqual(start);
+  }, 30_000);
+
+  test("SIGKILL: the model resets the device and keeps nothing of l2fwd's memory", async () => {
+    const start = hugepagesFree();
+    const sim = await startSim({ ports: 2, wires: ["gen:rate=10k+sink"], linkDelayMs: 5 });
+    let l2fwd: Running | null = null;
+    try {
+      const args = ["src/main.ts", ...sim.specs, "--json", "-i", "0.2"];
+      l2fwd = new Running(args);
+      await l2fwd.waitFor(/"txMpps":0\.0[0-9]*[1-9]/, 15_000); // frames flow through l2fwd
+      const before = (await sim.stats()) as SimStats;
+      expect(before.ports.map((p) => p.transport.vfioUser.connected)).toEqual([true, true]);
+      expect(clientMappings(sim.pid)).toBeGreaterThan(0);
+      l2fwd.proc.kill("SIGKILL");
+      await l2fwd.exit();
+      const after = await waitFor(async () => {
+        const st = (await sim.stats()) as SimStats;
+        return st.ports.every((p) => !p.transport.vfioUser.connected) ? st : null;
+      });
+      expect(isRunning(sim.pid)).toBe(true);
+      after.ports.forEach((p, i) => {
+        expect(p.model.resets).toBeGreaterThan(before.ports[i]?.model.resets ?? 0);
+        expect(p.transport.busMaster).toBe(false);
+      });
+      expect(clientMappings(sim.pid)).toBe(0);
+    } finally {
+      l2fwd?.kill();
+      await sim.stop();
+    }
+    expect(await hugepagesBack(start)).toBeGreaterThanOrEqual(start);
+  }, 30_000);
+});
+
+interface SimStats {
+  ports: {
+    model: { resets: number };
+    transport: { busMaster: boolean; vfioUser: { connected: boolean } };
+  }[];
+}
+
+// Mappings of the client's hugepage memfds (the driver's rings and pools) in process `pid`.
+function clientMappings(pid: number): number {
+  return readFileSync(`/proc/${pid}/maps`, "utf8")
+    .split("\n")
+    .filter((l) => l.includes("memfd:hugemem")).length;
+}
+
+async function waitFor<T>(probe: () => Promise<T | null>, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== null) return v;
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await Bun.sleep(20);
+  }
+}
