@@ -56,12 +56,8 @@ describeSim("ixgbe-sim: faults during traffic", (path) => {
       await Bun.sleep(1);
     }
     expect(seen.slice(-2)).toEqual([false, true]);
-    // A link drop is not a device fault. Over sysfs the simulator sometimes shows TXDCTL without
-    // ENABLE after the flap with nothing in its fault log (a register write lost between the
-    // shared register file and the model); until that is fixed only RX is checked there.
-    const h = dev.health();
-    if (path === "vfio-user") expect(h.problems).toEqual([]);
-    else expect(h).toMatchObject({ reset: false, stoppedRx: [] });
+    // A link drop is not a device fault.
+    expect(dev.health().problems).toEqual([]);
     expect(await drain(dev, 100)).toBeGreaterThan(0);
     expect(rig.model(0).link.changes).toBeGreaterThanOrEqual(2);
   });

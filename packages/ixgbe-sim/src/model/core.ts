@@ -91,8 +91,13 @@ export class PortCore {
 
   /** Stores a register word (and its shadow). */
   set(word: number, value: number): void {
-    this.bar[word] = value;
-    this.shadow[word] = value;
+    // The client may store into a mapped register at any moment. Swap only while the word still
+    // holds what the model last saw there: a racing client store then survives, the shadow keeps
+    // the old value, and the next syncMapped() applies the client's store instead of losing it.
+    const seen = this.shadowI32[word] as number;
+    if (Atomics.compareExchange(this.barI32, word, seen, value | 0) === seen) {
+      this.shadow[word] = value;
+    }
   }
 
   /** Recomputes the list of enabled TX queues. */
