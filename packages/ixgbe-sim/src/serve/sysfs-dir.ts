@@ -9,7 +9,15 @@
  * the client; its hugepage memory is then reached through PhysicalDmaSpace. When it exits or no
  * longer maps resource0, the caller resets the port and the DMA space is closed.
  */
-import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { getpid } from "@dataplane/sys";
 import { PhysicalDmaSpace } from "../dma/physical.ts";
 import { MSIX_BAR, MSIX_BAR_BYTES } from "../model/config-space.ts";
@@ -75,7 +83,7 @@ export class SysfsDeviceDir {
       cfg.setUint32(0x10, (options.barBase | 0x4) >>> 0, true);
       cfg.setUint32(0x10 + 4 * MSIX_BAR, (options.barBase + BAR_BYTES) | 0x4, true);
       this.resource0 = SharedFile.file(`${this.dir}/resource0`, BAR_BYTES);
-      this.resourcePath = realpathSync(`${this.dir}/resource0`);
+      this.resourcePath = fileIdentity(`${this.dir}/resource0`);
     } catch (e) {
       this.removeFiles();
       throw e instanceof SimError
@@ -177,22 +185,37 @@ export class SysfsDeviceDir {
   }
 }
 
-/** True when process `pid` maps `path`. */
-function mapsFile(pid: number, path: string): boolean {
+/**
+ * How resource0 shows in /proc/<pid>/maps: "<major>:<minor> <inode>" (hex device numbers, as the
+ * kernel prints them). Matching the file by identity instead of by path finds a client that
+ * reached it through another path: a bind mount over /sys/bus/pci/devices/<address> in a
+ * private mount namespace, a symlink, a copy of the tree.
+ */
+function fileIdentity(path: string): string {
+  const st = statSync(path);
+  const dev = st.dev;
+  const major = Math.floor(dev / 256) & 0xfff; // dev_t from glibc: major in bits 8..19
+  const minor = (dev & 0xff) | (Math.floor(dev / 4096) & ~0xff);
+  const hex = (n: number) => n.toString(16).padStart(2, "0");
+  return ` ${hex(major)}:${hex(minor)} ${st.ino} `;
+}
+
+/** True when process `pid` maps the file whose identity is `id` (see fileIdentity). */
+function mapsFile(pid: number, id: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/maps`, "utf8").includes(path);
+    return readFileSync(`/proc/${pid}/maps`, "utf8").includes(id);
   } catch {
     return false; // gone
   }
 }
 
-/** The first process other than this one that maps `path`, or -1. */
-function findMapper(path: string): number {
+/** The first process other than this one that maps the file `id` names, or -1. */
+function findMapper(id: string): number {
   const self = getpid();
   for (const name of readdirSync("/proc")) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid === self) continue;
-    if (mapsFile(pid, path)) return pid;
+    if (mapsFile(pid, id)) return pid;
   }
   return -1;
 }
