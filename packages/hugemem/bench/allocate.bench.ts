@@ -33,7 +33,7 @@ summary(() => {
   });
 });
 
-const result = await run();
+const result = await run({ colors: false });
 console.log("\nper page:");
 for (const trial of result.benchmarks) {
   const avg = trial.runs[0]?.stats?.avg;

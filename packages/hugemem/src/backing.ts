@@ -1,6 +1,6 @@
 /*
  * The three ways to get hugepage memory: a hugetlb memfd (no mount needed), a file in a hugetlbfs
- * mount (unlinked as soon as it is open, so nothing is left behind), or an anonymous shared
+ * mount (opened with O_TMPFILE, so it never has a name to leave behind), or an anonymous shared
  * MAP_HUGETLB mapping. Each yields an fd (or -1) and a shared, populated mapping.
  */
 import { realpathSync } from "node:fs";
@@ -60,8 +60,30 @@ export function findMount(pageSize: number, dir?: string): string {
 }
 
 /**
- * Opens the file behind a region and sizes it to `bytes`: a hugetlb memfd, or a fresh file in a
- * hugetlbfs mount that is unlinked before this returns. Returns -1 for anonymous memory.
+ * A new, nameless file in the hugetlbfs directory `dir`: O_TMPFILE, so no name ever exists and
+ * nothing can be left behind even if the process is killed right here. Kernels whose hugetlbfs
+ * lacks O_TMPFILE get a named file that is unlinked at once (a SIGKILL between the two calls
+ * would leave an empty file).
+ */
+function openHugetlbfsFile(dir: string, name: string): number {
+  try {
+    return open(dir, C.O_TMPFILE | C.O_RDWR | C.O_CLOEXEC, 0o600);
+  } catch (cause) {
+    const unsupported = cause instanceof SysError && TMPFILE_UNSUPPORTED.has(cause.code);
+    if (!unsupported) throw cause;
+  }
+  const path = `${dir}/${name.replace(/\//g, "_")}.${getpid()}.${fileSeq++}`;
+  const fd = open(path, C.O_RDWR | C.O_CREAT | C.O_EXCL | C.O_CLOEXEC, 0o600);
+  unlink(path); // the open fd keeps the file; no name is left behind on any later error
+  return fd;
+}
+
+// What open(O_TMPFILE) fails with where the filesystem or kernel does not support it.
+const TMPFILE_UNSUPPORTED = new Set(["EOPNOTSUPP", "EISDIR", "EINVAL"]);
+
+/**
+ * Opens the file behind a region and sizes it to `bytes`: a hugetlb memfd, or a nameless file
+ * in a hugetlbfs mount. Returns -1 for anonymous memory.
  */
 export function openBacking(
   backing: Backing,
@@ -81,9 +103,7 @@ export function openBacking(
       throw cause;
     }
   } else {
-    const path = `${findMount(pageSize, mount)}/${name.replace(/\//g, "_")}.${getpid()}.${fileSeq++}`;
-    fd = open(path, C.O_RDWR | C.O_CREAT | C.O_EXCL | C.O_CLOEXEC, 0o600);
-    unlink(path); // the open fd keeps the file; no name is left behind on any later error
+    fd = openHugetlbfsFile(findMount(pageSize, mount), name);
   }
   try {
     ftruncate(fd, bytes);

@@ -179,7 +179,10 @@ export class HugeRegion {
 
   private guard(): void {
     if (this.closed)
-      throw new HugememError("CLOSED", `region "${this.name}" was used after close()`);
+      throw new HugememError(
+        "CLOSED",
+        `region "${this.name}" was used after close(); allocate a new region (and drop views of the old one)`,
+      );
   }
 }
 

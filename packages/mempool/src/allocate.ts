@@ -12,7 +12,8 @@ import {
 import { MempoolError } from "./errors.ts";
 import { DEFAULT_BUFFER_SIZE, mempoolBytes } from "./layout.ts";
 import type { DmaStrategy } from "./memory.ts";
-import { Mempool, type MempoolOptions } from "./mempool.ts";
+import { Mempool } from "./mempool.ts";
+import type { MempoolOptions } from "./options.ts";
 
 /** Options for allocateMempool: MempoolOptions without memory, plus how to get the pages. */
 export interface AllocateMempoolOptions

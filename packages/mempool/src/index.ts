@@ -15,4 +15,5 @@ export {
   planLayout,
 } from "./layout.ts";
 export type { DmaStrategy, MempoolMemory } from "./memory.ts";
-export { DebugMempool, Mempool, type MempoolOptions, NO_BUFFER } from "./mempool.ts";
+export { DebugMempool, Mempool, NO_BUFFER } from "./mempool.ts";
+export type { MempoolOptions } from "./options.ts";

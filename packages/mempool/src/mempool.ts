@@ -13,30 +13,12 @@ import {
   type BufferAddresses,
   checkMemory,
   computeAddresses,
-  type DmaStrategy,
   type MempoolMemory,
 } from "./memory.ts";
+import type { MempoolOptions } from "./options.ts";
 
 /** What allocOne returns when the pool is empty (no valid index has this value). */
 export const NO_BUFFER = 0xffffffff;
-
-/** Options for Mempool.create. Sizes in bytes. */
-export interface MempoolOptions {
-  /** The memory to carve (a @dataplane/hugemem region, or anything of that shape). */
-  readonly memory: MempoolMemory;
-  /** How the device addresses the memory: physical addresses or an IOVA base. */
-  readonly dma: DmaStrategy;
-  /** Number of buffers; default: as many as fit. */
-  readonly count?: number;
-  /** Power of two, at most the page size; default 2048. */
-  readonly bufferSize?: number;
-  /** Bytes before the data start, a multiple of 64; default 128. */
-  readonly headroom?: number;
-  /** Checks every alloc/free (double free, bad index, use after free); slower. Default false. */
-  readonly debug?: boolean;
-  /** When true, close() also closes `memory`. Default false. */
-  readonly ownsMemory?: boolean;
-}
 
 /**
  * A pool of fixed-size DMA buffers over caller-provided memory. Buffer i's data starts at byte

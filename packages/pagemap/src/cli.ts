@@ -98,7 +98,9 @@ function print(rows: readonly Row[], json: boolean): void {
   }
   console.log(`${"virtual".padEnd(18)} ${"physical".padEnd(14)} ${"flags".padEnd(30)} kpageflags`);
   for (const r of rows) {
-    const physical = r.physical ?? (r.entry.present ? "hidden" : "-");
+    // Never print 0 for a page that has no frame: say why there is no address.
+    const physical =
+      r.physical ?? (r.entry.present ? "hidden" : r.entry.swapped ? "swapped out" : "not present");
     const kpf = r.kpageflags?.join(",") ?? "-";
     console.log(
       `${r.virtual.padEnd(18)} ${physical.padEnd(14)} ${r.flags.join(",").padEnd(30)} ${kpf}`,

@@ -108,7 +108,11 @@ export class Kpageflags {
    * an internal buffer). Returns how many PFNs were read (fewer at the end of physical memory).
    */
   readRange(pfn: number, count: number, out: Float64Array | null): number {
-    if (this.fd < 0) throw new PagemapError("CLOSED", "Kpageflags used after close()");
+    if (this.fd < 0)
+      throw new PagemapError(
+        "CLOSED",
+        "Kpageflags used after close(); open a new one with Kpageflags.open()",
+      );
     if (!Number.isSafeInteger(pfn) || pfn < 0 || !Number.isInteger(count) || count < 0) {
       throw new PagemapError("BAD_ADDRESS", `bad PFN range ${pfn} + ${count}; PFNs are >= 0`);
     }

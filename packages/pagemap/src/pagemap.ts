@@ -172,7 +172,11 @@ export class Pagemap {
 
   // Reads the entries of `pages` pages from `va` into this.words with one pread.
   private read(va: number, pages: number): void {
-    if (this.fd < 0) throw new PagemapError("CLOSED", "Pagemap used after close()");
+    if (this.fd < 0)
+      throw new PagemapError(
+        "CLOSED",
+        "Pagemap used after close(); open a new one with Pagemap.open()",
+      );
     if (!Number.isSafeInteger(va) || va < 0 || va >= MAX_USER_VA) {
       throw new PagemapError(
         "BAD_ADDRESS",

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Pagemap } from "../src/index.ts";
-import { hugeMapping, isRoot, need } from "./helpers.ts";
+import { hugeMapping, isRoot, need, smallMapping } from "./helpers.ts";
 
 const CLI = join(import.meta.dir, "../src/cli.ts");
 const run = (...args: string[]) => {
@@ -40,6 +40,17 @@ describe("pagemap CLI", () => {
     const lines = r.stdout.trim().split("\n");
     expect(lines.length).toBe(3);
     expect(lines[1]).toContain("present");
+  });
+
+  test("a page that was never touched reads as not present, with no address", () => {
+    using m = smallMapping(2);
+    const r = run(String(process.pid), m.address.toString(16), "2");
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trim().split("\n").slice(1);
+    expect(rows.length).toBe(2);
+    for (const row of rows) expect(row).toMatch(/^0x[0-9a-f]+ +not present/);
+    const json = JSON.parse(run(String(process.pid), m.address.toString(16), "--json").stdout);
+    expect(json[0]).toMatchObject({ physical: null, present: false, pfn: 0 });
   });
 
   test("usage errors exit 2 with the usage text; --help exits 0", () => {

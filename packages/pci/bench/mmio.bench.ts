@@ -20,14 +20,14 @@ const INDEX = OFFSET >>> 2;
 let v = 0;
 
 summary(() => {
-  bench("raw view[i] read", () => do_not_optimize(view[INDEX]));
+  bench("raw view[i] read (baseline)", () => do_not_optimize(view[INDEX])).baseline(true);
   bench("Atomics.load(view, i)", () => do_not_optimize(Atomics.load(view, INDEX)));
   bench("mmio.read32(off)", () => do_not_optimize(mmio.read32(OFFSET)));
 });
 summary(() => {
-  bench("raw view[i] = v", () => {
+  bench("raw view[i] = v (baseline)", () => {
     view[INDEX] = v++;
-  });
+  }).baseline(true);
   bench("Atomics.store(view, i, v)", () => {
     Atomics.store(view, INDEX, v++);
   });

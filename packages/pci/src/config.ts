@@ -10,9 +10,11 @@ import { fileBytes } from "./sysfs.ts";
 /** Access width in bytes. */
 export type ConfigWidth = 1 | 2 | 4;
 
-/** Command register (16 bits) and the bits this package sets. */
+/** Config-space offset of the 16-bit Command register. */
 export const CONFIG_COMMAND = 0x04;
+/** Command bit 1, Memory Space Enable: the device answers accesses to its memory BARs. */
 export const COMMAND_MEMORY_SPACE = 1 << 1;
+/** Command bit 2, Bus Master Enable: the device may start DMA. */
 export const COMMAND_BUS_MASTER = 1 << 2;
 
 function checkAccess(path: string, offset: number, bytes: number): void {

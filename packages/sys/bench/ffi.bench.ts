@@ -25,7 +25,9 @@ const entry = new Uint8Array(8);
 
 group("pread of one 8-byte pagemap entry", () => {
   summary(() => {
-    bench("raw bun:ffi pread (baseline)", () => do_not_optimize(raw.pread(pagemap, entry, 8, 0)));
+    bench("raw bun:ffi pread (baseline)", () =>
+      do_not_optimize(raw.pread(pagemap, entry, 8, 0)),
+    ).baseline(true);
     bench("sys.pread (errno-checked)", () => do_not_optimize(pread(pagemap, entry, 8, 0)));
   });
 });
@@ -49,7 +51,9 @@ const wb = new Uint32Array(vb.buffer);
 
 group("copy one 64-byte frame between mappings", () => {
   summary(() => {
-    bench("Uint8Array.set of a prebuilt subarray (baseline)", () => vb.set(src64, 128));
+    bench("Uint8Array.set of a prebuilt subarray (baseline)", () => vb.set(src64, 128)).baseline(
+      true,
+    );
     bench("u32 loop (16 words)", () => {
       for (let i = 0; i < 16; i++) wb[32 + i] = wa[i] as number;
     });

@@ -10,12 +10,17 @@ export const O_EXCL = 0o200;
 export const O_TRUNC = 0o1000;
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
+export const O_DIRECTORY = 0o200000;
+/** An unnamed file in the directory given to open (includes O_DIRECTORY, as the kernel wants). */
+export const O_TMPFILE = 0o20200000;
 
 export const F_GETFD = 1;
 export const F_SETFD = 2;
 export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const FD_CLOEXEC = 1;
+/** lseek whence: offset from the start of the file. */
+export const SEEK_SET = 0;
 
 export const PROT_NONE = 0;
 export const PROT_READ = 1;

@@ -64,6 +64,7 @@ export const Errno = {
   EINPROGRESS: 115,
 } as const;
 
+/** An errno name this package knows ("ENOMEM", "EPERM", ...). */
 export type ErrnoName = keyof typeof Errno;
 
 const namesByNumber = new Map<number, string>(

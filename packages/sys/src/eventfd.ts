@@ -10,7 +10,11 @@ export function eventfd(initial = 0, flags = 0): number {
   return check("eventfd", libc.eventfd(initial, flags | EFD_CLOEXEC));
 }
 
-const counter = new BigUint64Array(1);
+// The 8-byte counter as two u32 halves (low word first), so no BigInt is ever made: interrupt
+// paths call these often and must not allocate.
+const TWO_32 = 4294967296;
+const counter = new Uint32Array(2);
+const increment = new Uint32Array(2);
 
 /** Reads and resets the counter; returns 0 when a non-blocking eventfd has nothing. */
 export function eventfdRead(fd: number): number {
@@ -20,13 +24,12 @@ export function eventfdRead(fd: number): number {
     if (errno === Errno.EAGAIN) return 0;
     throw new SysError("read", errno, `eventfd ${fd}`);
   }
-  return Number(counter[0]);
+  return (counter[1] as number) * TWO_32 + (counter[0] as number);
 }
 
-const increment = new BigUint64Array(1);
-
-/** Adds `value` to the counter, waking any poller. */
+/** Adds `value` (an integer from 1 to 2^53 - 1) to the counter, waking any poller. */
 export function eventfdWrite(fd: number, value = 1): void {
-  increment[0] = BigInt(value);
+  increment[0] = value >>> 0;
+  increment[1] = Math.floor(value / TWO_32);
   check("write", libc.write(fd, increment as never, 8), `eventfd ${fd}`);
 }

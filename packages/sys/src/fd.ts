@@ -1,6 +1,6 @@
 /* File descriptors: open, close, read/write (positional or not), truncate, flags, stat size. */
 
-import { F_GETFL, F_SETFL, O_NONBLOCK } from "./constants.ts";
+import { F_GETFL, F_SETFL, O_NONBLOCK, SEEK_SET } from "./constants.ts";
 import { cstr } from "./cstring.ts";
 import { lastErrno } from "./errno.ts";
 import { check } from "./errors.ts";
@@ -39,6 +39,11 @@ export function pread(fd: number, buf: ArrayBufferView, bytes: number, offset: n
 /** pwrite(2) at byte `offset`; returns the byte count. */
 export function pwrite(fd: number, buf: ArrayBufferView, bytes: number, offset: number): number {
   return check("pwrite", libc.pwrite(fd, buf as never, bytes, offset));
+}
+
+/** lseek(2) from the start of the file (SEEK_SET); returns the new offset. */
+export function lseek(fd: number, offset: number): number {
+  return check("lseek", libc.lseek(fd, offset, SEEK_SET), `${fd}, ${offset}`);
 }
 
 /** ftruncate(2): sets the file size (for a hugetlb memfd, a multiple of the page size). */

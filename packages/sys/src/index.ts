@@ -10,6 +10,7 @@ export {
   fcntl,
   fileSize,
   ftruncate,
+  lseek,
   open,
   pread,
   pwrite,

@@ -1,6 +1,7 @@
 /* Process and thread identity, CPU pinning. */
 
-import { check } from "./errors.ts";
+import { Errno } from "./errno.ts";
+import { check, SysError } from "./errors.ts";
 import { libc } from "./libc.ts";
 
 /** getpid(2). */
@@ -12,12 +13,16 @@ export const geteuid = (): number => libc.geteuid();
 /** The CPU this thread is running on right now. */
 export const currentCpu = (): number => libc.sched_getcpu();
 
-/** Pins the calling thread (or `tid`) to the given CPUs with sched_setaffinity. */
+/**
+ * Pins the calling thread (or `tid`) to the given CPUs with sched_setaffinity. Throws SysError
+ * (EINVAL for a CPU number outside 0..1023 or a set with no online CPU).
+ */
 export function pinThread(cpus: readonly number[], tid = 0): void {
   const mask = new Uint8Array(128); // cpu_set_t: 1024 bits
   for (const cpu of cpus) {
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= 1024) {
-      throw new RangeError(`CPU ${cpu} is not a valid CPU number (0..1023)`);
+      const why = `CPU ${cpu} is not a valid CPU number (0..1023); pick from allowedCpus()`;
+      throw new SysError("sched_setaffinity", Errno.EINVAL, why);
     }
     mask[cpu >> 3] = (mask[cpu >> 3] as number) | (1 << (cpu & 7));
   }

@@ -57,5 +57,23 @@ test("eventfd wakes a poller and resets on read", () => {
   sys.eventfdWrite(efd, 3);
   expect(sys.pollOne(efd, K.POLLIN, 100) & K.POLLIN).toBe(K.POLLIN);
   expect(sys.eventfdRead(efd)).toBe(3);
+  // Counts above 32 bits survive the two-halves encoding in both directions.
+  sys.eventfdWrite(efd, 2 ** 40 + 5);
+  sys.eventfdWrite(efd, 2 ** 32 - 1);
+  expect(sys.eventfdRead(efd)).toBe(2 ** 40 + 2 ** 32 + 4);
   sys.close(efd);
+});
+
+test("lseek then read returns the bytes at that offset; a bad fd is EBADF", () => {
+  const fd = sys.memfdCreate("seek", K.MFD_CLOEXEC);
+  try {
+    sys.pwrite(fd, new Uint8Array([7, 8, 9]), 3, 5000);
+    expect(sys.lseek(fd, 5001)).toBe(5001);
+    const two = new Uint8Array(2);
+    expect(sys.read(fd, two)).toBe(2);
+    expect(Array.from(two)).toEqual([8, 9]);
+  } finally {
+    sys.close(fd);
+  }
+  expect(() => sys.lseek(fd, 0)).toThrow(/lseek\(\d+, 0\) failed: EBADF/);
 });

@@ -16,7 +16,9 @@ if (word === null) throw new Error("the test device maps its second half");
 const { view, index } = word;
 
 summary(() => {
-  bench("mmapped word: Atomics.load (baseline)", () => do_not_optimize(Atomics.load(view, index)));
+  bench("mmapped word: Atomics.load (baseline)", () =>
+    do_not_optimize(Atomics.load(view, index)),
+  ).baseline(true);
   bench("mmapped word: Mmio.read32", () => do_not_optimize(bar.read32(MMAP_START)));
   bench("trapped Mmio.read32 (REGION_READ round trip)", () => do_not_optimize(bar.read32(REG.ID)));
   bench("trapped Mmio.write32 (REGION_WRITE round trip)", () => bar.write32(REG.SCRATCH, 1));

@@ -4,14 +4,18 @@
  */
 import type { Mmio } from "@dataplane/pci";
 
-/** VFIO PCI region indexes (linux/vfio.h). */
+/** VFIO PCI region index of BAR0 (linux/vfio.h VFIO_PCI_BAR0_REGION_INDEX). */
 export const REGION_BAR0 = 0;
+/** VFIO PCI region index of config space (VFIO_PCI_CONFIG_REGION_INDEX). */
 export const REGION_CONFIG = 7;
-/** VFIO PCI IRQ indexes. */
+/** VFIO PCI IRQ index of legacy INTx. */
 export const IRQ_INTX = 0;
+/** VFIO PCI IRQ index of MSI. */
 export const IRQ_MSI = 1;
+/** VFIO PCI IRQ index of MSI-X (the 82599's per-queue vectors). */
 export const IRQ_MSIX = 2;
 
+/** What the device says about itself (VFIO_DEVICE_GET_INFO / DEVICE_GET_INFO). */
 export interface DeviceInfo {
   /** VFIO_DEVICE_FLAGS_* (RESET = 1, PCI = 2, CAPS = 0x80). */
   readonly flags: number;
@@ -19,11 +23,13 @@ export interface DeviceInfo {
   readonly numIrqs: number;
 }
 
+/** A part of a region that may be mmapped: byte offset inside the region and length. */
 export interface SparseArea {
   readonly offset: number;
   readonly size: number;
 }
 
+/** One region (BAR, config space, ...) as the device describes it. Sizes in bytes. */
 export interface RegionInfo {
   readonly index: number;
   /** VFIO_REGION_INFO_FLAG_* (READ = 1, WRITE = 2, MMAP = 4, CAPS = 8). */
@@ -35,6 +41,7 @@ export interface RegionInfo {
   readonly sparseAreas: readonly SparseArea[];
 }
 
+/** One IRQ index (INTx, MSI, MSI-X, ...): how many vectors it has and what it supports. */
 export interface IrqInfo {
   readonly index: number;
   /** VFIO_IRQ_INFO_* (EVENTFD = 1, MASKABLE = 2, AUTOMASKED = 4, NORESIZE = 8). */

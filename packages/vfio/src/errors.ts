@@ -1,5 +1,6 @@
 /* VfioError: one error class for both backends, with a code and an actionable message. */
 
+/** What went wrong, for callers that branch on it (README "Errors" lists when each occurs). */
 export type VfioErrorCode =
   | "NO_VFIO" // /dev/vfio missing or unusable
   | "NO_IOMMU_GROUP"
@@ -12,6 +13,10 @@ export type VfioErrorCode =
   | "DMA" // DMA map/unmap refused or out of range
   | "CLOSED";
 
+/**
+ * A failed VFIO or vfio-user operation. The message says what was wrong and what to do; `cause`
+ * keeps the SysError (or the server's errno) when there was one.
+ */
 export class VfioError extends Error {
   constructor(
     readonly code: VfioErrorCode,

@@ -15,6 +15,8 @@ export interface ServerChild {
   pid: number;
   path: string;
   proc: ReturnType<typeof Bun.spawn>;
+  /** The server's live JS heap in bytes, measured right after a full garbage collection. */
+  heapBytes(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,22 @@ export async function spawnServer(path = socketPath("srv")): Promise<ServerChild
     pid: proc.pid,
     path,
     proc,
+    async heapBytes() {
+      proc.kill("SIGUSR2");
+      const lines = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+      let text = "";
+      try {
+        for (;;) {
+          const found = /heap (\d+)\n/.exec(text);
+          if (found) return Number(found[1]);
+          const { value, done } = await lines.read();
+          if (done) throw new Error(`test server exited before reporting its heap: ${text}`);
+          text += new TextDecoder().decode(value);
+        }
+      } finally {
+        lines.releaseLock();
+      }
+    },
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;

@@ -1,11 +1,18 @@
 /*
  * Byte-exact fixtures for every vfio-user message we send or answer, written by hand from the
  * protocol layouts (header: id u16, cmd u16, size u32, flags u32, errno u32; then the payload).
- * Each is decoded, checked field by field, and re-encoded to the same bytes.
+ * Each is decoded, checked field by field, and re-encoded to the same bytes. The commands a
+ * server may send (DMA_READ, DMA_WRITE) are played by a scripted server, and the client's
+ * answer is compared byte for byte.
  */
 import { expect, test } from "bun:test";
-import * as P from "../src/user/payloads.ts";
+import { rmSync } from "node:fs";
+import { connectVfioUser, type VfioError } from "../src/index.ts";
+import * as PL from "../src/user/payloads.ts";
 import { encodeMessage, readHeader } from "../src/user/protocol.ts";
+import * as RI from "../src/user/region-info.ts";
+
+const P = { ...PL, ...RI };
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 const ascii = (s: string) => Buffer.from(s, "utf8").toString("hex");
@@ -216,4 +223,46 @@ test("decoders reject malformed payloads", () => {
         .address,
     ),
   ).toBe(true);
+});
+
+test("commands from the server (DMA_READ, DMA_WRITE) are refused with ENOTSUP, byte for byte", async () => {
+  const path = `/tmp/dataplane-vfio-scripted-${process.pid}.sock`;
+  const child = Bun.spawn(
+    [process.execPath, `${import.meta.dir}/fixtures/scripted-server.ts`, path],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  try {
+    const reader = child.stdout.getReader();
+    let text = "";
+    while (!text.includes("ready")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`scripted server died: ${await new Response(child.stderr).text()}`);
+      text += new TextDecoder().decode(value);
+    }
+    // The script hangs up after the first REGION_INFO request: the open fails, as it should.
+    let code = "";
+    try {
+      connectVfioUser(path, { timeoutMs: 3000 }).close();
+    } catch (e) {
+      code = (e as VfioError).code;
+    }
+    expect(code).toBe("DISCONNECTED");
+    while (!text.includes("}")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    const seen = JSON.parse(text.slice(text.indexOf("{")));
+    expect(seen.getInfoCmd).toBe(4);
+    // Error reply to id 0x1234, cmd DMA_READ (11): size 16, flags REPLY|ERROR, errno ENOTSUP (95).
+    expect(seen.refusal).toBe(
+      Buffer.from(hex("3412 0b00 10000000 21000000 5f000000")).toString("hex"),
+    );
+    // Nothing answered the NO_REPLY DMA_WRITE: the next message is the REGION_INFO request.
+    expect(seen.nextCmd).toBe(5);
+  } finally {
+    child.kill();
+    await child.exited;
+    rmSync(path, { force: true });
+  }
 });

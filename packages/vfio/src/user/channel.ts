@@ -77,7 +77,11 @@ export class Channel {
    * Throws REMOTE for an error reply, TIMEOUT, DISCONNECTED or PROTOCOL otherwise.
    */
   request(cmd: number, payload: Uint8Array, fds: readonly number[] = [], maxFds = 0): Reply {
-    if (this.closed) throw new VfioError("CLOSED", `vfio-user ${cmdName(cmd)} after close()`);
+    if (this.closed)
+      throw new VfioError(
+        "CLOSED",
+        `vfio-user ${cmdName(cmd)} after close(); connect again with connectVfioUser()`,
+      );
     if (this.broken !== null) {
       throw new VfioError("DISCONNECTED", `vfio-user connection unusable: ${this.broken}`);
     }
@@ -183,7 +187,9 @@ export class Channel {
     let got = 0;
     while (got < len) {
       const left = this.deadline - performance.now();
-      if (left <= 0 || this.poll.wait(Math.ceil(left)) === 0) {
+      // wait() also returns 0 when a signal interrupted it (EINTR): only the clock says timeout.
+      if (left > 0 && this.poll.wait(Math.ceil(left)) === 0) continue;
+      if (left <= 0) {
         this.broken = `no reply to ${cmdName(cmd)} within ${this.timeoutMs} ms`;
         throw new VfioError(
           "TIMEOUT",

@@ -52,7 +52,10 @@ export class UserMmio implements Mmio {
 
   private check(offset: number): void {
     if (this.closed)
-      throw new VfioError("CLOSED", `region ${this.region} read/write after close()`);
+      throw new VfioError(
+        "CLOSED",
+        `region ${this.region} read/write after close(); map the region again from an open device`,
+      );
     if ((offset & 3) !== 0 || offset < 0 || offset + 4 > this.size) {
       throw new VfioError(
         "BAD_ARGUMENT",

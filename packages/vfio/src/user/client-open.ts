@@ -7,17 +7,19 @@ import type { DeviceInfo, IrqInfo, RegionInfo } from "../device.ts";
 import { VfioError } from "../errors.ts";
 import { type Channel, closeAll } from "./channel.ts";
 import {
-  type Area,
   decodeDeviceInfo,
   decodeIrqInfo,
-  decodeRegionInfo,
   decodeVersion,
   encodeDeviceInfo,
   encodeIrqInfo,
-  encodeRegionInfo,
-  type RegionInfoPayload,
 } from "./payloads.ts";
 import { Cmd, REGION_FLAG_MMAP, VERSION_MAJOR, VERSION_MINOR } from "./protocol.ts";
+import {
+  type Area,
+  decodeRegionInfo,
+  encodeRegionInfo,
+  type RegionInfoPayload,
+} from "./region-info.ts";
 
 /** A region as the server described it, with the fd to mmap its sparse areas (-1 if none). */
 export interface RemoteRegion {

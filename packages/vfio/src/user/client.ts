@@ -252,7 +252,10 @@ export class VfioUserClient implements VfioDevice {
 
   private guard(): void {
     if (this.closed)
-      throw new VfioError("CLOSED", `vfio-user device ${this.name} used after close()`);
+      throw new VfioError(
+        "CLOSED",
+        `vfio-user device ${this.name} used after close(); connect again with connectVfioUser()`,
+      );
   }
 
   private checkConfig(offset: number, bytes: number): void {

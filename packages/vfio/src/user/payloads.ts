@@ -2,9 +2,10 @@
  * vfio-user payload layouts (the bytes after the 16-byte header), one encoder and one checked
  * decoder per struct. Decoders treat their input as untrusted: every size is checked before a
  * field is read, and a failure throws VfioError("PROTOCOL") naming the field and the value.
+ * Region info, with its capability chain, lives in region-info.ts.
  */
-import { VfioError } from "../errors.ts";
-import { CAP_SPARSE_MMAP, getU64, REGION_FLAG_CAPS, setU64 } from "./protocol.ts";
+import { bad, need, u32s } from "./payload-check.ts";
+import { getU64, setU64 } from "./protocol.ts";
 
 /** VERSION payload: major u16 @0, minor u16 @2, optional NUL-terminated JSON @4. */
 export interface VersionPayload {
@@ -18,22 +19,6 @@ export interface DeviceInfoPayload {
   flags: number;
   numRegions: number;
   numIrqs: number;
-}
-/** One sparse-mmap area: offset and size inside the region. */
-export interface Area {
-  offset: number;
-  size: number;
-}
-/** DEVICE_GET_REGION_INFO payload: vfio_region_info (32 B) and, optionally, a sparse-mmap cap. */
-export interface RegionInfoPayload {
-  argsz: number;
-  flags: number;
-  index: number;
-  capOffset: number;
-  size: number;
-  offset: number;
-  /** Areas from a sparse-mmap capability; null when the payload carries none. */
-  areas: Area[] | null;
 }
 /** DEVICE_GET_IRQ_INFO payload (16 B). */
 export interface IrqInfoPayload {
@@ -76,32 +61,11 @@ export interface DmaUnmapPayload {
 
 /** Fixed payload sizes in bytes. */
 export const DEVICE_INFO_SIZE = 16;
-export const REGION_INFO_SIZE = 32;
-export const SPARSE_CAP_HEADER = 16;
-export const SPARSE_AREA_SIZE = 16;
 export const IRQ_INFO_SIZE = 16;
 export const IRQ_SET_SIZE = 20;
 export const REGION_ACCESS_SIZE = 16;
 export const DMA_MAP_SIZE = 32;
 export const DMA_UNMAP_SIZE = 24;
-/** More capabilities than this in one chain is taken as a loop. */
-const MAX_CAPS = 16;
-
-function bad(what: string): never {
-  throw new VfioError("PROTOCOL", `malformed vfio-user payload: ${what}`);
-}
-
-function need(p: Uint8Array, bytes: number, what: string): DataView {
-  if (p.length < bytes) bad(`${what} needs ${bytes} bytes, got ${p.length}`);
-  return new DataView(p.buffer, p.byteOffset, p.length);
-}
-
-function u32s(values: readonly number[]): Uint8Array {
-  const out = new Uint8Array(4 * values.length);
-  const dv = new DataView(out.buffer);
-  for (let i = 0; i < values.length; i++) dv.setUint32(4 * i, values[i] as number, true);
-  return out;
-}
 
 /** VERSION payload bytes (JSON gets its NUL appended). */
 export function encodeVersion(v: VersionPayload): Uint8Array {
@@ -135,74 +99,6 @@ export function decodeDeviceInfo(p: Uint8Array): DeviceInfoPayload {
   const dv = need(p, DEVICE_INFO_SIZE, "DEVICE_GET_INFO");
   const at = (o: number) => dv.getUint32(o, true);
   return { argsz: at(0), flags: at(4), numRegions: at(8), numIrqs: at(12) };
-}
-
-/** Encodes region info; with `areas` non-null a sparse-mmap cap follows at byte 32. */
-export function encodeRegionInfo(r: RegionInfoPayload): Uint8Array {
-  const caps = r.areas === null ? 0 : SPARSE_CAP_HEADER + SPARSE_AREA_SIZE * r.areas.length;
-  const out = new Uint8Array(REGION_INFO_SIZE + caps);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, r.argsz, true);
-  dv.setUint32(4, r.flags, true);
-  dv.setUint32(8, r.index, true);
-  dv.setUint32(12, r.capOffset, true);
-  setU64(dv, 16, r.size);
-  setU64(dv, 24, r.offset);
-  if (r.areas !== null) {
-    const c = REGION_INFO_SIZE;
-    dv.setUint16(c, CAP_SPARSE_MMAP, true);
-    dv.setUint16(c + 2, 1, true); // version 1
-    dv.setUint32(c + 4, 0, true); // next: end of chain
-    dv.setUint32(c + 8, r.areas.length, true);
-    r.areas.forEach((a, i) => {
-      setU64(dv, c + SPARSE_CAP_HEADER + SPARSE_AREA_SIZE * i, a.offset);
-      setU64(dv, c + SPARSE_CAP_HEADER + SPARSE_AREA_SIZE * i + 8, a.size);
-    });
-  }
-  return out;
-}
-
-/** Decodes region info and walks its capability chain (only sparse mmap is interpreted). */
-export function decodeRegionInfo(p: Uint8Array): RegionInfoPayload {
-  const dv = need(p, REGION_INFO_SIZE, "DEVICE_GET_REGION_INFO");
-  const r: RegionInfoPayload = {
-    argsz: dv.getUint32(0, true),
-    flags: dv.getUint32(4, true),
-    index: dv.getUint32(8, true),
-    capOffset: dv.getUint32(12, true),
-    size: getU64(dv, 16),
-    offset: getU64(dv, 24),
-    areas: null,
-  };
-  if (!Number.isFinite(r.size) || !Number.isFinite(r.offset)) bad("region size/offset ≥ 2^53");
-  if ((r.flags & REGION_FLAG_CAPS) === 0 || r.capOffset === 0) return r;
-  let at = r.capOffset;
-  for (let n = 0; at !== 0; n++) {
-    if (n >= MAX_CAPS) bad(`capability chain longer than ${MAX_CAPS} (a loop?)`);
-    if (at < REGION_INFO_SIZE || at + 8 > p.length) bad(`capability at ${at} outside ${p.length}`);
-    const id = dv.getUint16(at, true);
-    const next = dv.getUint32(at + 4, true);
-    if (id === CAP_SPARSE_MMAP) r.areas = decodeSparse(dv, at, p.length);
-    if (next !== 0 && next <= at) bad(`capability next ${next} does not move forward from ${at}`);
-    at = next;
-  }
-  return r;
-}
-
-function decodeSparse(dv: DataView, at: number, length: number): Area[] {
-  if (at + SPARSE_CAP_HEADER > length) bad("sparse-mmap capability truncated");
-  const n = dv.getUint32(at + 8, true);
-  if (at + SPARSE_CAP_HEADER + SPARSE_AREA_SIZE * n > length) {
-    bad(`sparse-mmap capability claims ${n} areas, payload is ${length} bytes`);
-  }
-  const areas: Area[] = [];
-  for (let i = 0; i < n; i++) {
-    const o = at + SPARSE_CAP_HEADER + SPARSE_AREA_SIZE * i;
-    const area = { offset: getU64(dv, o), size: getU64(dv, o + 8) };
-    if (!Number.isFinite(area.offset) || !Number.isFinite(area.size)) bad("sparse area ≥ 2^53");
-    areas.push(area);
-  }
-  return areas;
 }
 
 /** DEVICE_GET_IRQ_INFO payload bytes. */

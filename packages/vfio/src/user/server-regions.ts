@@ -5,18 +5,18 @@
  */
 import type { ConfigSpaceModel, RegionModel, VfioUserDeviceModel } from "./model.ts";
 import {
-  encodeRegionInfo,
-  REGION_INFO_SIZE,
-  SPARSE_AREA_SIZE,
-  SPARSE_CAP_HEADER,
-} from "./payloads.ts";
-import {
   NUM_REGIONS,
   REGION_FLAG_CAPS,
   REGION_FLAG_MMAP,
   REGION_FLAG_READ,
   REGION_FLAG_WRITE,
 } from "./protocol.ts";
+import {
+  encodeRegionInfo,
+  REGION_INFO_SIZE,
+  SPARSE_AREA_SIZE,
+  SPARSE_CAP_HEADER,
+} from "./region-info.ts";
 
 const CONFIG_INDEX = 7;
 const PAGE = 4096;

@@ -230,6 +230,10 @@ function removeStaleSocket(path: string): void {
   } finally {
     closeAll([probe]);
   }
-  if (alive) throw new VfioError("BAD_ARGUMENT", `a server is already listening on ${path}`);
+  if (alive)
+    throw new VfioError(
+      "BAD_ARGUMENT",
+      `a server is already listening on ${path}; stop it or choose another socket path`,
+    );
   unlink(path);
 }
