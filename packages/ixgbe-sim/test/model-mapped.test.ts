@@ -5,8 +5,10 @@
 import { describe, expect, test } from "bun:test";
 import * as R from "@dataplane/ixgbe/regs";
 import { WindowDmaSpace } from "../src/dma/window-dma.ts";
+import { POLL_SLICE_WORDS, PUBLISH_NS } from "../src/model/mapped-sync.ts";
 import { Port } from "../src/model/port.ts";
-import { MAPPED_ALL } from "../src/model/register-map.ts";
+import { MAPPED_ALL, mappedWords } from "../src/model/register-map.ts";
+import { S } from "../src/model/stats.ts";
 import { QueueWire } from "./conformance/queue-wire.ts";
 
 function mappedPort() {
@@ -96,6 +98,38 @@ describe("mapped BAR0 (sysfs mode)", () => {
     tick(2);
     expect(load(R.LINKS) & R.LINKS_UP).toBe(R.LINKS_UP);
     expect(load(R.STATUS) & R.STATUS_LINK_UP).toBe(R.STATUS_LINK_UP);
+    dma.close();
+  });
+
+  test("pollMapped: every watched word within a round of slices; stats at most every 100 us", () => {
+    const { port, dma, store, load } = mappedPort();
+    const rounds = Math.ceil(mappedWords(MAPPED_ALL).watch.length / POLL_SLICE_WORDS);
+    expect(rounds).toBeGreaterThan(1);
+    let now = 2e9;
+    // Queue 127's RXDCTL sits late in the watch list: one slice does not reach it.
+    store(R.RXDCTL(127), R.RXDCTL_ENABLE);
+    port.pollMapped(now);
+    expect(port.core.rxEnabled[127]).toBe(0);
+    for (let i = 1; i < rounds; i++) port.pollMapped(now);
+    expect(port.core.rxEnabled[127]).toBe(1);
+    // Statistics: republished by the first poll after PUBLISH_NS, at once by syncMapped().
+    const bump = (n: number) => {
+      port.core.counters.acc[S.GPRC] += n;
+      port.core.statsVersion++;
+    };
+    port.pollMapped(now);
+    bump(5);
+    now += PUBLISH_NS / 2;
+    port.pollMapped(now);
+    expect(load(R.GPRC)).toBe(0);
+    now += PUBLISH_NS / 2;
+    port.pollMapped(now);
+    expect(load(R.GPRC)).toBe(5);
+    bump(2);
+    port.pollMapped(now + 1);
+    expect(load(R.GPRC)).toBe(5);
+    port.syncMapped();
+    expect(load(R.GPRC)).toBe(7);
     dma.close();
   });
 });

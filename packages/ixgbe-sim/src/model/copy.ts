@@ -27,7 +27,9 @@ export function copyFrame(
     let d = dstOff >>> 2;
     let s = srcOff >>> 2;
     const end = s + (len >>> 2);
-    while (s < end) dst32[d++] = src32[s++];
+    // `| 0`: a Uint32Array load of a value >= 2^31 is a double to JSC unless used as int32;
+    // frames are full of such words, and the double path deoptimizes the loop over and over.
+    while (s < end) dst32[d++] = src32[s++] | 0;
     for (let i = len & ~3; i < len; i++) dst8[dstOff + i] = src8[srcOff + i];
     return;
   }

@@ -12,6 +12,7 @@ import { applyResetValues, eepromImage, parseMac } from "./defaults.ts";
 import { IxgbeSimError } from "./errors.ts";
 import type { DmaFaultSpec, FaultRecord, MalformedSpec } from "./faults.ts";
 import { LinkUnit } from "./link.ts";
+import { MappedSync } from "./mapped-sync.ts";
 import {
   ARG,
   BAR_WORDS,
@@ -76,9 +77,7 @@ export class Port {
   /** @internal EEPROM words served through EERD. */
   readonly eeprom = eepromImage();
   private readonly clock: () => number;
-  private readonly watch: Int32Array;
-  private readonly publish: Int32Array;
-  private publishedVersion = -1;
+  private readonly mapped: MappedSync;
   private iter = 0;
 
   constructor(options: PortOptions) {
@@ -119,8 +118,7 @@ export class Port {
     this.rx = new RxPath(this.core);
     this.tx = new TxPath(this.core);
     const m = mappedWords(options.mapped ?? MAPPED_NONE);
-    this.watch = m.watch;
-    this.publish = m.publish;
+    this.mapped = new MappedSync(this, m.watch, m.publish);
     this.core.k[KS.RESETS]--; // the power-on reset is not counted
     this.reset();
   }
@@ -195,55 +193,32 @@ export class Port {
   /**
    * Applies writes the client made directly into mapped registers since the last call, and
    * publishes device-written words there (statistics). Returns the number of words changed.
-   * Cost: one Atomics.load per watched word (~550 in vfio-user mode), so call it from the busy
-   * loop every few iterations rather than after every frame.
+   * Cost: one Atomics.load per watched word (~550 in vfio-user mode); a busy loop calls
+   * pollMapped() instead.
    */
   syncMapped(): number {
-    const c = this.core;
-    const bar = c.bar;
-    // Compared as int32: Uint32Array reads of values >= 2^31 are doubles and make JSC's
-    // int32 speculation fail (a 10x slower scan).
-    const barI = c.barI32;
-    const shadowI = c.shadowI32;
-    const shadow = c.shadow;
-    const watch = this.watch;
-    let changed = 0;
-    c.now = this.clock();
-    for (let i = 0; i < watch.length; i++) {
-      const w = watch[i];
-      if (Atomics.load(barI, w) === shadowI[w]) continue;
-      const v = bar[w];
-      const old = shadow[w];
-      changed++;
-      shadow[w] = v;
-      const p = PRIMARY[w];
-      const kind = KIND[p];
-      if (kind === K.RO || kind === K.STATUS || kind === K.LINKS) {
-        c.set(w, old); // read-only: the client's store does not stick
-        continue;
-      }
-      writeRegister(this, p, v);
-      const partner = PARTNER[p];
-      if (p !== w) c.set(w, bar[p]);
-      else if (partner >= 0) c.set(partner, bar[p]);
-    }
-    if (this.publish.length > 0 && this.publishedVersion !== c.statsVersion) {
-      this.publishedVersion = c.statsVersion;
-      for (let i = 0; i < this.publish.length; i++) {
-        const w = this.publish[i];
-        c.set(w, c.counters.peek(STAT_REGISTERS[ARG[w]]));
-      }
-    }
-    return changed;
+    const now = this.clock();
+    this.core.now = now;
+    return this.mapped.sync(now);
+  }
+
+  /**
+   * The busy loop's cheap form of syncMapped(): checks one slice of the watched words (all of
+   * them within a few calls) and republishes statistics at most every 100 us. `now` is the
+   * loop's clock reading.
+   */
+  pollMapped(now: number): number {
+    this.core.now = now;
+    return this.mapped.poll(now);
   }
 
   /**
    * Runs the datapath once: up to `budget` frames received and `budget` TX descriptors
-   * processed. Returns the work done (0 when idle, so the caller can back off).
+   * processed, at device time `now` (default: a clock reading). Returns the work done (0 when
+   * idle, so the caller can back off).
    */
-  step(budget = 64): number {
+  step(budget = 64, now = this.clock()): number {
     const c = this.core;
-    const now = this.clock();
     c.now = now;
     c.stepId++;
     this.link.poll(now);

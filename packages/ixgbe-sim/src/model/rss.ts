@@ -21,7 +21,11 @@ const IPPROTO_UDP = 17;
 /** Per-port RSS state: the Toeplitz table and the last classification. */
 export class RssUnit {
   readonly toeplitz = new ToeplitzTable();
-  /** Hash of the last frame (0 when no hash type applied). */
+  /**
+   * Hash of the last frame (0 when no hash type applied), as an int32: the descriptor and the
+   * RETA lookup take the bits, and a field that is sometimes a double (values >= 2^31) would
+   * slow every frame.
+   */
   hash = 0;
   /** RSS type of the last frame (RXDADV_RSSTYPE_*). */
   type = 0;
@@ -90,7 +94,7 @@ export class RssUnit {
         }
       }
     }
-    this.hash = hash >>> 0;
+    this.hash = hash | 0;
     this.type = type;
     this.info = type | pkt;
   }

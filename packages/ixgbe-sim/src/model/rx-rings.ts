@@ -73,6 +73,19 @@ export class RxRings {
     return this.stamp[q] === this.c.stepId || this.open(q);
   }
 
+  /**
+   * True when queue q (open for this step) has a descriptor free at its head; re-reads RDT
+   * when the cached tail says none.
+   */
+  hasFree(q: number): boolean {
+    const c = this.c;
+    const head = c.rxHead[q];
+    if (this.tail[q] !== head) return true;
+    const t = Atomics.load(c.bar, W_RDT[q]) & 0xffff;
+    this.tail[q] = t >= this.ringSize[q] ? head : t;
+    return this.tail[q] !== head;
+  }
+
   /** Reads queue q's ring registers for this step. False when the queue had to stop. */
   open(q: number): boolean {
     const c = this.c;

@@ -1,9 +1,14 @@
 /*
  * The receive path (fact sheet §5.1-5.5): take a frame from the wire, MAC length checks, L2
  * filter, RSS queue choice, then DMA into the host buffers of the queue's descriptors (see
- * rx-rings.ts). Frames normally land in a staging buffer first; when no choice depends on the
- * frame's content (RSS off, one buffer always holds a legal frame, nothing held, no fault armed)
- * the wire writes straight into the next host buffer, saving one copy per frame.
+ * rx-rings.ts). Normally a frame lands straight in a host buffer: the next free one of the
+ * queue the previous frame went to. When RSS picks that queue, the frame is written back in
+ * place with no copy; otherwise it is copied once to its queue (the landing buffer stays the
+ * device's, its descriptor untouched). While that guess keeps failing (traffic whose flows
+ * take turns over the queues), frames land in staging and are copied once, as they do when no
+ * landing buffer is free and in every special case (held frames, faults armed, CRC errors
+ * injected, FCS kept, link or receiver off): that path is the reference, the fast one only
+ * skips copies.
  */
 import * as R from "@dataplane/ixgbe/regs";
 import { addressOf } from "@dataplane/sys";
@@ -13,11 +18,10 @@ import { appendFcs } from "./crc.ts";
 import { F, L2Filter } from "./filter.ts";
 import { PacketBuffer, PB_MAX_BYTES } from "./packet-buffer.ts";
 import { RssUnit } from "./rss.ts";
-import { MODE_DROP, NO_DESC, RxRings, W_RDT } from "./rx-rings.ts";
-import { S, sizeBin } from "./stats.ts";
-
-/** Largest frame the model takes from a wire (the card's 15.5 KiB limit, rounded up). */
-export const RX_STAGING_BYTES = 16384;
+import { HeldFrames } from "./rx-held.ts";
+import { MODE_DROP, NO_DESC, RxRings } from "./rx-rings.ts";
+import { RX_STAGING_BYTES, RxTally } from "./rx-tally.ts";
+import { S } from "./stats.ts";
 
 const W_RXCTRL = R.RXCTRL >>> 2;
 const W_HLREG0 = R.HLREG0 >>> 2;
@@ -26,6 +30,8 @@ const W_RXCSUM = R.RXCSUM >>> 2;
 const W_MRQC = R.MRQC >>> 2;
 const W_RXPBSIZE0 = R.RXPBSIZE(0) >>> 2;
 const W_CTRL = R.CTRL >>> 2;
+const GUESS_MAX = 8;
+const GUESS_LAND = 4;
 
 /** RX datapath of one port. */
 export class RxPath {
@@ -35,30 +41,36 @@ export class RxPath {
   private readonly staging32 = this.stage.u32;
   private readonly stagingAddr = addressOf(this.staging);
   readonly pb = new PacketBuffer();
+  private readonly held: HeldFrames;
   readonly rss: RssUnit;
   readonly filter: L2Filter;
   readonly rings: RxRings;
+  private readonly tally: RxTally;
   /** Injected CRC errors still to apply to arriving frames. */
   crcErrors = 0;
-  // Counters every frame touches, summed over a step and added to the registers once.
-  private nFrames = 0;
-  private nBytes = 0;
-  private nSeen = 0; // passed the MAC checks (RXNFGPC)
-  private nSeenBytes = 0;
-  private nGood = 0; // passed the L2 filter (GPRC)
-  private nGoodBytes = 0;
   private wireEmpty = false;
-
+  /** Queue whose next buffer the next frame lands in (where the last one went). */
+  private guess = 0;
+  /**
+   * How well `guess` has been predicting RSS queues, 0..GUESS_MAX: up on a hit, down twice as
+   * fast on a miss. Below GUESS_LAND frames land in staging: a wrong guess costs a descriptor
+   * read and a buffer write in memory the host owns (cache misses), more than the copy saves.
+   */
+  private guessScore = GUESS_MAX;
   constructor(private readonly c: PortCore) {
     this.rss = new RssUnit(c.bar);
     this.filter = new L2Filter(c.bar);
     this.rings = new RxRings(c);
+    this.tally = new RxTally(c);
+    this.held = new HeldFrames(c, this.pb, this.rings);
   }
 
   /** Forgets per-step caches and held frames (device reset). */
   reset(): void {
-    this.pb.clear();
+    this.held.clear();
     this.rings.reset();
+    this.guess = 0;
+    this.guessScore = GUESS_MAX;
   }
 
   /** Receives up to `budget` frames from the wire. Returns frames taken (incl. drops). */
@@ -74,30 +86,32 @@ export class RxPath {
       c.rssKeyDirty = false;
     }
     this.rings.begin((bar[W_RXCSUM] & R.RXCSUM_PCSD) !== 0);
-    let work = this.pb.count > 0 ? this.drain() : 0;
+    let work = this.pb.count > 0 ? this.held.drain() : 0;
     const hl = bar[W_HLREG0];
     const strip = (hl & R.HLREG0_RXCRCSTRP) !== 0;
     const maxFrame = (hl & R.HLREG0_JUMBOEN) !== 0 ? bar[W_MAXFRS] >>> 16 : 1518;
     const mrqc = bar[W_MRQC];
     const pbCap = Math.min(((bar[W_RXPBSIZE0] >>> R.RXPBSIZE_SHIFT) & 0x3ff) * 1024, PB_MAX_BYTES);
     const on = c.linkUp && (bar[W_RXCTRL] & R.RXCTRL_RXEN) !== 0;
-    if ((bar[W_CTRL] & R.CTRL_PCIE_MASTER_DISABLE) !== 0) return work; // no DMA: frames wait
-    this.nFrames = this.nBytes = this.nSeen = this.nSeenBytes = this.nGood = this.nGoodBytes = 0;
+    if ((bar[W_CTRL] & R.CTRL_PCIE_MASTER_DISABLE) !== 0) {
+      this.rings.finish(); // publishes what drain() delivered; new frames wait
+      return work;
+    }
+    this.tally.begin();
     this.wireEmpty = false;
-    const direct =
+    const fast =
       on &&
       strip &&
       this.pb.count === 0 &&
-      (mrqc & R.MRQC_MRQE_MASK) !== R.MRQC_RSSEN &&
-      c.rxEnabled[0] !== 0 &&
       c.faults.dmaArmed === 0 &&
       c.faults.malArmed === 0 &&
       this.crcErrors === 0;
-    if (direct) work += this.direct(budget, maxFrame, mrqc);
+    if (fast) work += this.fast(budget - work, maxFrame, mrqc, pbCap);
     const wire = c.wire;
     const staging = this.staging;
+    const staging32 = this.staging32;
     for (let n = work; n < budget && !this.wireEmpty; n++) {
-      const len = wire.pull(staging, 0, RX_STAGING_BYTES);
+      const len = wire.pull(staging, 0, RX_STAGING_BYTES, staging32);
       if (len === 0) break;
       work++;
       if (!on) {
@@ -106,111 +120,125 @@ export class RxPath {
       }
       this.frame(len, strip, maxFrame, mrqc, pbCap);
     }
-    if (this.nFrames > 0) this.flushCounters();
+    this.tally.flush();
     this.rings.finish();
     if (work > 0) c.statsVersion++;
     return work;
   }
 
   /**
-   * The copy-free path for queue 0: the wire writes into the next free host buffer, then the
-   * frame is checked and written back in place. Stops (leaving the rest of the budget to the
-   * staging path) when a descriptor is missing or odd, so every special case stays there.
+   * The fast path: runs of frames landing in the buffers of queue `guess` (see the file
+   * comment), one direct() call per run. Stops when the guess has been failing (RSS), the wire
+   * is empty, a buffer cannot be used or a frame had to be held: the rest of the budget then
+   * goes to the staging path (which also keeps arrival order behind held frames).
    */
-  private direct(budget: number, maxFrame: number, mrqc: number): number {
+  private fast(budget: number, maxFrame: number, mrqc: number, pbCap: number): number {
+    const rssOn = (mrqc & R.MRQC_MRQE_MASK) === R.MRQC_RSSEN;
+    let work = 0;
+    while (work < budget && !(rssOn && this.guessScore < GUESS_LAND)) {
+      const n = this.direct(this.guess, budget - work, maxFrame, mrqc, pbCap, rssOn);
+      if (n <= 0) return work - n;
+      work += n;
+    }
+    return work;
+  }
+
+  /**
+   * Frames straight into queue g's next buffers, checked and written back in place. Returns
+   * the frames taken: positive when the run ended because RSS sent a frame elsewhere (it was
+   * copied there; go on with the new guess) or the budget is used up, negated (or 0) when the
+   * fast path must stop.
+   */
+  private direct(
+    g: number,
+    budget: number,
+    maxFrame: number,
+    mrqc: number,
+    pbCap: number,
+    rssOn: boolean,
+  ): number {
     const c = this.c;
     const rings = this.rings;
-    if (!rings.ready(0) || rings.bsize[0] < maxFrame) return 0;
+    if (c.rxEnabled[g] === 0 || !rings.ready(g) || rings.bsize[g] < maxFrame) return 0;
     const dma = c.dma;
     const wire = c.wire;
-    const bs = rings.bsize[0];
-    const n = rings.ringSize[0];
-    const ring = dma.u32[rings.ringWin[0]];
-    const base = rings.ringWord[0];
+    const rss = this.rss;
+    const tally = this.tally;
+    const bs = rings.bsize[g];
+    const ring = dma.u32[rings.ringWin[g]];
+    const base = rings.ringWord[g];
     let work = 0;
     while (work < budget) {
-      const head = c.rxHead[0];
-      let tail = rings.tail[0];
-      if (head === tail) {
-        tail = Atomics.load(c.bar, W_RDT[0]) & 0xffff;
-        rings.tail[0] = tail >= n ? head : tail;
-        if (rings.tail[0] === head) break;
-      }
+      const head = c.rxHead[g];
+      if (rings.tail[g] === head && !rings.hasFree(g)) return -work;
       const d = base + (head << 2);
       const lo = ring[d];
       const hi = ring[d + 1];
-      if (lo === 0 && hi === 0) break;
+      if (lo === 0 && hi === 0) return -work;
       const win = dma.resolve(lo, hi, bs);
-      if (win < 0) break;
+      if (win < 0) return -work;
       const o = dma.offset;
       const buf = dma.u8[win];
-      const len = wire.pull(buf, o, bs);
+      const len = wire.pull(buf, o, bs, dma.u32[win]);
       if (len === 0) {
         this.wireEmpty = true;
-        break;
+        return -work;
       }
       work++;
-      this.nFrames++;
-      this.nBytes += len;
-      if (!this.lengthOk(buf, o, len, maxFrame)) continue;
-      this.nSeen++;
-      this.nSeenBytes += len;
+      tally.arrived(len);
+      if (!tally.lengthOk(buf, o, len, maxFrame)) continue;
       const f = this.filter.accept(buf, o);
       if (f < 0) {
         c.k[KS.DROP_FILTERED]++;
         continue;
       }
-      this.good(f, len);
-      this.rss.classify(buf, o, len, mrqc);
+      tally.good(f, len);
+      rss.classify(buf, o, len, mrqc);
+      const q = rssOn ? rss.queue(rss.hash) : 0;
+      if (c.rxEnabled[q] === 0) {
+        c.k[KS.DROP_QUEUE_DISABLED]++;
+        continue;
+      }
       const status = (f & F.INEXACT) !== 0 ? R.RXDADV_STAT_PIF : 0;
-      rings.writeBack(0, ring, base, head, 1, len, 0, this.rss.info, status);
+      if (q === g) {
+        if (rssOn) this.score(true);
+        rings.writeBack(g, ring, base, head, 1, len, rss.hash, rss.info, status);
+        continue;
+      }
+      // RSS chose another queue: copy the frame there; this buffer stays the device's.
+      this.score(false);
+      this.guess = q;
+      const at = dma.address[win] + o;
+      const placed = this.place(
+        q,
+        buf,
+        dma.u32[win],
+        at,
+        o,
+        len,
+        rss.hash,
+        rss.info,
+        status,
+        pbCap,
+      );
+      return placed ? work : -work;
     }
     return work;
   }
 
-  /** MAC length checks (FCS included, as the card measures); counts and drops bad lengths. */
-  private lengthOk(buf: Uint8Array, o: number, len: number, maxFrame: number): boolean {
-    const wlen = len + 4; // wires carry no FCS
-    const tagged = buf[o + 12] === 0x81 && buf[o + 13] === 0;
-    if (wlen >= 64 && wlen <= maxFrame + (tagged ? 4 : 0) && len <= RX_STAGING_BYTES) return true;
-    const acc = this.c.counters.acc;
-    acc[wlen < 64 ? S.RUC : S.ROC]++;
-    acc[S.RLEC]++;
-    this.c.k[wlen < 64 ? KS.DROP_UNDERSIZE : KS.DROP_OVERSIZE]++;
-    return false;
-  }
-
-  /** Counts a frame that passed the L2 filter (F bits `f`). */
-  private good(f: number, len: number): void {
-    const acc = this.c.counters.acc;
-    this.nGood++;
-    this.nGoodBytes += len;
-    if ((f & F.BROADCAST) !== 0) acc[S.BPRC]++;
-    else if ((f & F.MULTICAST) !== 0) acc[S.MPRC]++;
-    acc[S.PRC64 + sizeBin(len + 4)]++;
-  }
-
-  private flushCounters(): void {
-    const c = this.c;
-    const acc = c.counters.acc;
-    c.k[KS.RX_FRAMES] += this.nFrames;
-    c.k[KS.RX_BYTES] += this.nBytes;
-    acc[S.TPR] += this.nFrames;
-    acc[S.TOR] += this.nBytes + 4 * this.nFrames; // octets include the FCS
-    acc[S.RXNFGPC] += this.nSeen;
-    acc[S.RXNFGBC] += this.nSeenBytes + 4 * this.nSeen;
-    acc[S.GPRC] += this.nGood;
-    acc[S.GORC] += this.nGoodBytes + 4 * this.nGood;
+  /** Records whether the landing guess was right. */
+  private score(hit: boolean): void {
+    const v = this.guessScore + (hit ? 1 : -2);
+    this.guessScore = Math.max(0, Math.min(GUESS_MAX, v));
   }
 
   /** Checks, filter, queue choice and delivery of the frame in staging[0..len). */
   private frame(len: number, strip: boolean, maxFrame: number, mrqc: number, pbCap: number): void {
     const c = this.c;
     const buf = this.staging;
-    this.nFrames++;
-    this.nBytes += len;
+    this.tally.arrived(len);
     if (this.pb.count > 0 && this.pb.bytes + len + 4 > pbCap) {
-      this.miss();
+      this.held.miss();
       return;
     }
     if (this.crcErrors > 0) {
@@ -219,18 +247,21 @@ export class RxPath {
       c.k[KS.DROP_CRC]++;
       return;
     }
-    if (!this.lengthOk(buf, 0, len, maxFrame)) return;
-    this.nSeen++;
-    this.nSeenBytes += len;
+    if (!this.tally.lengthOk(buf, 0, len, maxFrame)) return;
     const f = this.filter.accept(buf, 0);
     if (f < 0) {
       c.k[KS.DROP_FILTERED]++;
       return;
     }
-    this.good(f, len);
+    this.tally.good(f, len);
     const rss = this.rss;
     rss.classify(buf, 0, len, mrqc);
-    const q = (mrqc & R.MRQC_MRQE_MASK) === R.MRQC_RSSEN ? rss.queue(rss.hash) : 0;
+    let q = 0;
+    if ((mrqc & R.MRQC_MRQE_MASK) === R.MRQC_RSSEN) {
+      q = rss.queue(rss.hash);
+      this.score(q === this.guess); // would landing in the guessed queue have worked?
+      this.guess = q;
+    }
     if (c.rxEnabled[q] === 0) {
       c.k[KS.DROP_QUEUE_DISABLED]++;
       return;
@@ -242,10 +273,10 @@ export class RxPath {
     }
     const status = (f & F.INEXACT) !== 0 ? R.RXDADV_STAT_PIF : 0;
     if (this.pb.count > 0) {
-      this.hold(q, dlen, rss.hash, rss.info, status, pbCap); // keep arrival order
+      this.held.hold(q, this.stagingAddr, dlen, rss.hash, rss.info, status, pbCap); // keep order
       return;
     }
-    const r = this.rings.deliver(
+    this.place(
       q,
       buf,
       this.staging32,
@@ -255,65 +286,36 @@ export class RxPath {
       rss.hash,
       rss.info,
       status,
+      pbCap,
     );
-    if (r !== NO_DESC) return;
-    if ((this.rings.mode[q] & MODE_DROP) !== 0) {
-      c.counters.acc[S.QPRDC + this.rings.slot[q]]++;
-      c.k[KS.DROP_NO_DESCRIPTOR]++;
-    } else {
-      c.counters.acc[S.RNBC]++;
-      this.hold(q, dlen, rss.hash, rss.info, status, pbCap);
-    }
   }
 
-  private hold(q: number, len: number, hash: number, info: number, status: number, cap: number) {
-    if (this.pb.push(this.stagingAddr, len, q, hash, info, status, cap)) this.c.k[KS.RX_HELD]++;
-    else this.miss();
-  }
-
-  /** Packet buffer full: the frame is missed (MPC(0), EICR.RX_MISS). */
-  private miss(): void {
-    const c = this.c;
-    c.counters.acc[S.MPC]++;
-    c.k[KS.DROP_PACKET_BUFFER_FULL]++;
-    c.intr.otherEvent(R.EICR_RX_MISS, c.now);
-  }
-
-  /** Moves held frames to their queues, oldest first, until one still finds no descriptor. */
-  private drain(): number {
-    const c = this.c;
-    const pb = this.pb;
+  /**
+   * Delivers the frame at buf[o..o+len) (native address `at`) to queue q; without a free
+   * descriptor it is dropped (DROP_EN/QDE) or held. Returns false when it was held.
+   */
+  private place(
+    q: number,
+    buf: Uint8Array,
+    buf32: Uint32Array,
+    at: number,
+    o: number,
+    len: number,
+    hash: number,
+    info: number,
+    status: number,
+    pbCap: number,
+  ): boolean {
     const rings = this.rings;
-    let work = 0;
-    while (pb.count > 0) {
-      const w = pb.head >>> 2;
-      const hdr = pb.u32[w];
-      const q = pb.u32[w + 1];
-      if (c.rxEnabled[q] === 0) {
-        c.k[KS.DROP_QUEUE_DISABLED]++;
-      } else {
-        const len = hdr & 0xffffff;
-        const off = pb.head + 16;
-        const r = rings.deliver(
-          q,
-          pb.u8,
-          pb.u32,
-          pb.address,
-          off,
-          len,
-          pb.u32[w + 2],
-          pb.u32[w + 3],
-          hdr >>> 24,
-        );
-        if (r === NO_DESC) {
-          if ((rings.mode[q] & MODE_DROP) === 0) break; // still blocked
-          c.counters.acc[S.QPRDC + rings.slot[q]]++;
-          c.k[KS.DROP_NO_DESCRIPTOR]++;
-        }
-      }
-      pb.pop();
-      work++;
+    if (rings.deliver(q, buf, buf32, at - o, o, len, hash, info, status) !== NO_DESC) return true;
+    const c = this.c;
+    if ((rings.mode[q] & MODE_DROP) !== 0) {
+      c.counters.acc[S.QPRDC + rings.slot[q]]++;
+      c.k[KS.DROP_NO_DESCRIPTOR]++;
+      return true;
     }
-    return work;
+    c.counters.acc[S.RNBC]++;
+    this.held.hold(q, at, len, hash, info, status, pbCap);
+    return false;
   }
 }

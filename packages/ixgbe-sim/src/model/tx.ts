@@ -50,6 +50,7 @@ export class TxPath {
   private frameLen = 0;
   /** Where the gathered frame is: staging, or (one buffer, no padding) the host buffer itself. */
   private src: Uint8Array = this.staging;
+  private src32: Uint32Array = this.staging32;
   private srcOff = 0;
   private frameCmd = 0;
   private bad: MalformedKind | "" = "";
@@ -160,6 +161,7 @@ export class TxPath {
     this.dmaBad = false;
     this.frameCmd = 0;
     this.src = this.staging;
+    this.src32 = this.staging32;
     this.srcOff = 0;
     let len = 0;
     let i = head;
@@ -207,6 +209,7 @@ export class TxPath {
       }
       if (segs === 1 && dlen >= 60) {
         this.src = dma.u8[win]; // one buffer, nothing to pad: send it from host memory
+        this.src32 = dma.u32[win];
         this.srcOff = dma.offset;
         len = dlen;
         continue;
@@ -251,7 +254,7 @@ export class TxPath {
       this.bad = "oversize";
       return;
     }
-    c.wire.push(buf, o, len);
+    c.wire.push(buf, o, len, this.src32);
     const acc = c.counters.acc;
     acc[S.GPTC]++;
     acc[S.TPT]++;

@@ -41,6 +41,8 @@ export class Sim implements ControlTarget {
   readonly control: ControlServer;
   /** Device time when the clock is manual, ns. */
   manualNow = MANUAL_START_NS;
+  /** The last datapath pass did some work. */
+  private busy = false;
   private readonly wires = new WireSet();
   private readonly queueWires: QueueWire[] = [];
   private readonly createdDirs: string[] = [];
@@ -102,17 +104,23 @@ export class Sim implements ControlTarget {
 
   /**
    * One pass of the datapath: mapped-register sync and up to `budget` frames per direction per
-   * port. Nothing with a manual clock (only `step` moves it). Returns the work done.
+   * port, all at one clock reading. While busy (the previous pass moved frames) each port checks
+   * only a slice of its mapped registers; after an idle pass, all of them. Nothing with a manual
+   * clock (only `step` moves it). Returns the work done.
    */
   datapath(budget: number): number {
     if (this.manualClock) return 0;
     let work = 0;
+    const now = Bun.nanoseconds();
+    const busy = this.busy;
     const ports = this.ports;
     for (let i = 0; i < ports.length; i++) {
       const h = ports[i] as PortHost;
-      work += h.port.syncMapped();
-      if (h.busMaster) work += h.port.step(budget);
+      const port = h.port;
+      work += busy ? port.pollMapped(now) : port.syncMapped();
+      if (h.busMaster) work += port.step(budget, now);
     }
+    this.busy = work > 0;
     return work;
   }
 

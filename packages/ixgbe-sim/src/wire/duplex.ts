@@ -15,12 +15,12 @@ export class DuplexWire implements Wire {
     readonly sink: Wire,
   ) {}
 
-  pull(dst: Uint8Array, offset: number, maxLen: number): number {
-    return this.source.pull(dst, offset, maxLen);
+  pull(dst: Uint8Array, offset: number, maxLen: number, dst32?: Uint32Array): number {
+    return this.source.pull(dst, offset, maxLen, dst32);
   }
 
-  push(src: Uint8Array, offset: number, len: number): void {
-    this.sink.push(src, offset, len);
+  push(src: Uint8Array, offset: number, len: number, src32?: Uint32Array): void {
+    this.sink.push(src, offset, len, src32);
   }
 
   tick(nowNs: number): void {

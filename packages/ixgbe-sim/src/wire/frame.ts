@@ -153,6 +153,31 @@ export function putU32(f: Uint8Array, at: number, v: number): void {
   f[at + 3] = v & 0xff;
 }
 
+/**
+ * Byte-swaps a u32: a big-endian field value as a little-endian 32-bit view holds it (and
+ * back). Returns an int32.
+ */
+export function bswap32(v: number): number {
+  return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+}
+
+/** Sum of the 4 bytes of u32 `v`: its share of checksum half A (at most 1020). */
+export function byteSum(v: number): number {
+  return (v >>> 24) + ((v >>> 16) & 0xff) + ((v >>> 8) & 0xff) + (v & 0xff);
+}
+
+/**
+ * Share of u32 `v`, stored big-endian, in checksum half B when its first byte has weight `w`
+ * (the distance from that byte to the end of the checksummed range), mod CSUM_MOD.
+ */
+export function weightedSum(v: number, w: number): number {
+  const b0 = v >>> 24;
+  const b1 = (v >>> 16) & 0xff;
+  const b2 = (v >>> 8) & 0xff;
+  const b3 = v & 0xff;
+  return (b0 * w + b1 * (w - 1) + b2 * (w - 2) + b3 * (w - 3)) % MOD;
+}
+
 /** Reads a u32 big-endian at f[at]. */
 export function getU32(f: Uint8Array, at: number): number {
   return (
