@@ -79,6 +79,7 @@ async function measure(queues: number, batch: number, duration: number): Promise
       interval: 3600,
       json: false,
       quiet: true,
+      workers: "off" as const, // the forwarder on one thread, as the report describes
     };
     const s = await runForwarding(set, settings, new Int32Array(1), () => {});
     return {

@@ -25,10 +25,6 @@ export class DevicePort implements Port {
   private readonly rxq: RxQueue[];
   private readonly txq: TxQueue[];
   private readonly pools: BufferPool[];
-  /** RXDGPC summed over reads (clear-on-read; the driver does not read it). */
-  private dmaPackets = 0;
-  /** Receive drops reported so far: they never go down. */
-  private rxDropped = 0;
 
   constructor(
     /** How the user named the port. */
@@ -63,27 +59,20 @@ export class DevicePort implements Port {
   /**
    * Counters since the port was opened, from the card: good frames and octets received and
    * sent (GPRC/GORC, GPTC/GOTC, CRC included) and receive drops: frames missed for lack of
-   * packet buffer (MPC) plus good frames that were never written to the host (GPRC - RXDGPC:
-   * no free descriptor). The per-queue drop counters (QPRDC) are not used: they sit in the
-   * queue register pages, which a vfio-user device maps into the client, where the model
-   * cannot see reads and so lets them run free instead of clearing them on read.
+   * packet buffer (MPC) plus frames each queue dropped for lack of a free descriptor (QPRDC).
    */
   stats(): PortCounters {
     const dev = this.device;
     if (dev.isClosed) return { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0 };
     const s = dev.readStats();
-    // RXDGPC is read a few ms after GPRC: frames that arrived meanwhile are in the second and
-    // not the first, so during traffic the difference can come out a little low. It is exact
-    // once the traffic stopped; until then drops only ever move up.
-    this.dmaPackets += dev.mmio.read32(R.RXDGPC) >>> 0;
-    const dropped = s.rxMissed + s.rxPackets - this.dmaPackets;
-    if (dropped > this.rxDropped) this.rxDropped = dropped;
+    let noDescriptor = 0;
+    for (const q of s.rxQueues) noDescriptor += q.dropped;
     return {
       rxPackets: s.rxPackets,
       rxBytes: s.rxBytes,
       txPackets: s.txPackets,
       txBytes: s.txBytes,
-      rxDropped: this.rxDropped,
+      rxDropped: s.rxMissed + noDescriptor,
     };
   }
 

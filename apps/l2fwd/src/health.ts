@@ -6,6 +6,7 @@
  */
 import type { DevicePort } from "./device-port.ts";
 import { L2fwdError } from "./errors.ts";
+import type { QueueCustody } from "./port.ts";
 
 /** How often the ports are checked, in ns. */
 const CHECK_NS = 100e6;
@@ -35,11 +36,14 @@ export class PortHealth {
 
   /**
    * Checks the ports if CHECK_NS passed since the last check; null when nothing was checked
-   * or nothing happened. Throws L2fwdError DEVICE when a recovery fails.
+   * or nothing happened. A port that needs recovery gets it with its queues at home: with
+   * Workers, `custody` takes every pair back first and hands them out again afterwards.
+   * Throws L2fwdError DEVICE when a recovery fails.
    */
-  async check(nowNs = Bun.nanoseconds()): Promise<Maintenance | null> {
+  async check(custody?: QueueCustody, nowNs = Bun.nanoseconds()): Promise<Maintenance | null> {
     if (nowNs < this.nextNs) return null;
     const events: PortEvent[] = [];
+    let home = false;
     for (const [i, p] of this.ports.entries()) {
       const h = p.device.health();
       if (h.link.up !== this.linkUp[i]) {
@@ -52,28 +56,34 @@ export class PortHealth {
         ? "device reset"
         : `queues stopped (RX ${h.stoppedRx}, TX ${h.stoppedTx})`;
       events.push({ port: i, kind: "fault", message: `${what}: ${h.problems[0] ?? ""}` });
-      const t0 = Bun.nanoseconds();
-      try {
-        p.stats(); // keep the counters the card still holds; the reset clears them
-        await p.device.recover();
-      } catch (cause) {
-        throw new L2fwdError(
-          "DEVICE",
-          `port ${i} (${p.name}) failed during the run and could not be set up again: ${(cause as Error).message}`,
-          { cause },
-        );
+      if (custody !== undefined && !home) {
+        await custody.takeHome();
+        home = true;
       }
-      this.linkUp[i] = p.device.link().up;
-      const ms = ((Bun.nanoseconds() - t0) / 1e6).toFixed(0);
-      const link = this.linkUp[i] ? "up" : "down";
-      events.push({
-        port: i,
-        kind: "recovered",
-        message: `set up again in ${ms} ms, link ${link}`,
-      });
+      events.push(await this.recover(i, p)); // on failure the queues stay home; the run ends
     }
+    if (home) await custody?.handOut();
     this.nextNs = Bun.nanoseconds() + CHECK_NS;
     return events.length === 0 ? null : { events };
+  }
+
+  // Sets port i up again with the driver's recover(); its queues must be at home.
+  private async recover(i: number, p: DevicePort): Promise<PortEvent> {
+    const t0 = Bun.nanoseconds();
+    try {
+      p.stats(); // keep the counters the card still holds; the reset clears them
+      await p.device.recover();
+    } catch (cause) {
+      throw new L2fwdError(
+        "DEVICE",
+        `port ${i} (${p.name}) failed during the run and could not be set up again: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    this.linkUp[i] = p.device.link().up;
+    const ms = ((Bun.nanoseconds() - t0) / 1e6).toFixed(0);
+    const link = this.linkUp[i] ? "up" : "down";
+    return { port: i, kind: "recovered", message: `set up again in ${ms} ms, link ${link}` };
   }
 }
 

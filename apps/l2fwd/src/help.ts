@@ -31,8 +31,8 @@ Options:
       --json                 one JSON object per interval, and a final one
       --quiet                no per-interval output, only the summary
       --no-promisc           do not put the ports in promiscuous mode
-      --workers <auto|on|off>  one Worker thread per queue pair: auto = when
-                             queues > 1 and the ports allow it; off = one thread  [auto]
+      --workers <auto|on|off>  one Worker thread per queue pair: auto = whenever
+                             the ports allow it; off = one thread           [auto]
       --pin                  pin Worker i to the i-th CPU this process may use
   -c, --config <file>        read options from a .json, .yaml or .yml file; flags win
       --print-config         print the resolved configuration as JSON and exit
@@ -47,7 +47,7 @@ Embedded model (only without devices):
                                cable[:PORT]                         the other port's wire
                                tap:IF | pcap:FILE | pcap-in:FILE | null
                              join two with + (gen+sink: traffic in both directions)
-      --sim-rate <r>         generator rate in frames/s (1000, 250k, 1.5M or max) [20k]
+      --sim-rate <r>         generator rate in frames/s (1000, 250k, 1.5M or max) [100k]
       --sim-size <n>         generated frame size in bytes without CRC, 60..9000 [60 = 64 B]
       --sim-flows <n>        distinct UDP flows per generator, 1..65536
 

@@ -1,7 +1,8 @@
 /*
- * The hugepage precheck: how many 2 MiB pages a run needs (queues x rings x buffers), how many
- * the kernel has free (/sys/kernel/mm/hugepages), and what to do when that is too few: reserve
- * the difference when root (and give it back at exit), else say exactly what to run.
+ * The hugepage precheck: how many 2 MiB pages a run needs (rings and pools, as the driver
+ * allocates them), how many the kernel has free (/sys/kernel/mm/hugepages), and what to do
+ * when that is too few: reserve the difference when root (and give it back at exit), else say
+ * exactly what to run.
  * The kernel is reached through @dataplane/hugemem; a sysfs-shaped directory or a stand-in
  * can take its place (tests).
  */
@@ -24,26 +25,47 @@ export interface HugepageNeed {
   readonly pages: number;
   readonly ports: number;
   readonly queues: number;
-  /** Buffers in each queue's pool: its RX ring, the peer's TX ring it feeds, one batch. */
+  /** Buffers in each RX queue's pool: its RX ring, the peer's TX ring it feeds, one batch. */
   readonly buffersPerPool: number;
   readonly pagesPerPool: number;
-  /** Pages for the RX and TX descriptor rings of one queue pair (one page each). */
-  readonly ringPagesPerQueue: number;
+  /**
+   * Buffers in each TX queue's own pool: the driver makes one per TX queue although l2fwd's
+   * TX queues free into the peer's RX pools, so it is kept at the smallest size it allows.
+   */
+  readonly txBuffersPerPool: number;
+  readonly txPagesPerPool: number;
+  /** Pages of the block that holds every RX and TX descriptor ring of one port. */
+  readonly ringPagesPerPort: number;
 }
 
+const pagesFor = (bytes: number): number => Math.ceil(bytes / HUGEPAGE_BYTES);
+
 /**
- * Pages of 2 MiB a run needs: per port and queue, one pool of the next power of two >=
- * 2 x ringSize + batch buffers of 2 KiB, plus one page for each of its two descriptor rings.
+ * Pages of 2 MiB a run needs, as the ixgbe driver allocates them for each port: one block
+ * for all its descriptor rings (2 x queues rings of ringSize descriptors), and per queue pair
+ * one RX pool of the next power of two >= 2 x ringSize + batch buffers and one TX pool of
+ * ringSize + 64 buffers (2 KiB each), every block rounded up to whole pages.
  */
 export function hugepagesNeeded(
   c: { queues: number; ringSize: number; batch: number },
   ports = 2,
 ): HugepageNeed {
   const buffersPerPool = 2 ** Math.ceil(Math.log2(2 * c.ringSize + c.batch));
-  const pagesPerPool = Math.ceil((buffersPerPool * BUFFER_BYTES) / HUGEPAGE_BYTES);
-  const ringPagesPerQueue = 2 * Math.ceil((c.ringSize * DESCRIPTOR_BYTES) / HUGEPAGE_BYTES);
-  const pages = ports * c.queues * (pagesPerPool + ringPagesPerQueue);
-  return { pages, ports, queues: c.queues, buffersPerPool, pagesPerPool, ringPagesPerQueue };
+  const pagesPerPool = pagesFor(buffersPerPool * BUFFER_BYTES);
+  const txBuffersPerPool = c.ringSize + 64;
+  const txPagesPerPool = pagesFor(txBuffersPerPool * BUFFER_BYTES);
+  const ringPagesPerPort = pagesFor(2 * c.queues * c.ringSize * DESCRIPTOR_BYTES);
+  const pages = ports * (c.queues * (pagesPerPool + txPagesPerPool) + ringPagesPerPort);
+  return {
+    pages,
+    ports,
+    queues: c.queues,
+    buffersPerPool,
+    pagesPerPool,
+    txBuffersPerPool,
+    txPagesPerPool,
+    ringPagesPerPort,
+  };
 }
 
 /** One hugepage pool's counters (the files of /sys/kernel/mm/hugepages/hugepages-<n>kB). */
@@ -145,7 +167,7 @@ export interface PrecheckResult {
 }
 
 const describeNeed = (n: HugepageNeed): string =>
-  `${n.pages} x 2 MiB = ${(n.pages * 2).toLocaleString("en-US")} MiB: ${n.ports} ports x ${n.queues} queue${n.queues === 1 ? "" : "s"} x (${n.pagesPerPool} pages for ${n.buffersPerPool} buffers + ${n.ringPagesPerQueue} for the rings)`;
+  `${n.pages} x 2 MiB = ${(n.pages * 2).toLocaleString("en-US")} MiB: ${n.ports} ports x (${n.queues} queue${n.queues === 1 ? "" : "s"} x (${n.pagesPerPool} pages for ${n.buffersPerPool} RX buffers + ${n.txPagesPerPool} for ${n.txBuffersPerPool} TX buffers) + ${n.ringPagesPerPort} for the rings)`;
 
 /**
  * Makes sure `need.pages` pages are available. As root, reserves the shortfall and returns

@@ -66,6 +66,7 @@ export type {
   Port,
   PortCounters,
   PortSet,
+  QueueCustody,
   TrafficReport,
   WorkerHandoff,
 } from "./port.ts";
@@ -119,13 +120,17 @@ export {
   WIRE_OVERHEAD_BYTES,
 } from "./stats.ts";
 export {
+  CONTROL_BUSY,
   CONTROL_DRAIN,
   CONTROL_GO,
   CONTROL_STOP,
+  type WorkerReport,
+  type WorkerStart,
+} from "./worker-protocol.ts";
+export {
   ForwardingWorkers,
+  haltWorkers,
   useWorkers,
   type WorkerMode,
   type WorkerOptions,
-  type WorkerReport,
-  type WorkerStart,
 } from "./workers.ts";

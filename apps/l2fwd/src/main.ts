@@ -14,6 +14,7 @@ import { openPorts } from "./ports.ts";
 import { runForwarding } from "./run.ts";
 import { Cleanup } from "./shutdown.ts";
 import { createStopFlag, installStopSignals } from "./signals.ts";
+import { haltWorkers } from "./workers.ts";
 
 /** Exit status after a second Ctrl-C/SIGTERM (128 + SIGINT, as shells report it). */
 export const EXIT_FORCED = 130;
@@ -68,6 +69,8 @@ export async function runCli(
     onStop: (signal) => deps.err(`${signal}: stopping (press Ctrl-C again to exit at once)`),
     onForce: (signal) => {
       deps.err(`${signal} again: exiting now`);
+      // Workers first: closing the ports unmaps memory they would still write.
+      if (!haltWorkers()) deps.err("l2fwd: a Worker did not stop in time");
       for (const f of cleanup.runEssential())
         deps.err(`cleanup ${f.name} failed: ${String(f.error)}`);
       deps.exit(EXIT_FORCED);

@@ -136,6 +136,17 @@ export interface AttachedPorts {
 /** The `attachPorts` export of a WorkerHandoff module. */
 export type AttachPorts = (data: unknown) => AttachedPorts;
 
+/**
+ * How maintain() gets the queue pairs back from Workers to repair a port, and returns them
+ * (ForwardingWorkers.pause / resume). Without Workers the queues are home already.
+ */
+export interface QueueCustody {
+  /** Stops the Workers and takes every queue pair back to this thread. */
+  takeHome(): Promise<void>;
+  /** Hands every queue pair to Workers again; they forward at once. */
+  handOut(): Promise<void>;
+}
+
 /** The opened ports and what came with them (a model process, traffic endpoints). */
 export interface PortSet {
   readonly ports: readonly Port[];
@@ -155,9 +166,10 @@ export interface PortSet {
   /**
    * Checks the ports between polling slices (link changes, a device that reset itself or
    * stopped a queue) and recovers what it can, keeping queues and pools, so the forwarders
-   * carry on. Absent when the ports need no watching.
+   * carry on. With Workers, `custody` takes the queue pairs home for the repair and hands them
+   * out again. Absent when the ports need no watching.
    */
-  maintain?(): Promise<Maintenance | null>;
+  maintain?(custody?: QueueCustody): Promise<Maintenance | null>;
   /** Stops queues, resets the devices, releases memory and child processes. Idempotent. */
   close(): void;
 }

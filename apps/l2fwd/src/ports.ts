@@ -39,15 +39,16 @@ export interface DevicePortSet extends PortSet {
 
 /** Driver options for one port of a run. */
 export function deviceOptions(c: L2fwdConfig): OpenOptions {
+  const need = hugepagesNeeded(c);
   return {
     rxQueues: c.queues,
     txQueues: c.queues,
     rxRingSize: c.ringSize,
     txRingSize: c.ringSize,
     // A pool feeds its RX ring, the peer's TX ring and one batch in flight (hugepages.ts).
-    rxPoolSize: hugepagesNeeded(c).buffersPerPool,
+    rxPoolSize: need.buffersPerPool,
     // TX queues free into the peer's RX pools; their own pools stay unused, so keep them small.
-    txPoolSize: c.ringSize + 64,
+    txPoolSize: need.txBuffersPerPool,
     promiscuous: c.promisc,
   };
 }
@@ -104,9 +105,11 @@ function portSet(
     sim,
     closed,
     ringSize: config.ringSize,
-    // Only when asked for: with "auto" a run stays on one thread, which also keeps the health
-    // watch (it runs between the single thread's polling slices).
-    ...(config.workers === "on" ? { workers: workerHandoff(ports) } : {}),
+    // "on" always offers Workers (an export the driver refuses then says why); "auto" only
+    // when every queue pair can be exported, e.g. not with trapped doorbells.
+    ...(config.workers === "on" || (config.workers === "auto" && exportable(ports))
+      ? { workers: workerHandoff(ports) }
+      : {}),
     // Only the model's generators are ours to hold back: the cards receive nothing until the
     // run starts, and after it stops the rings still hold what arrived for the drain.
     startTraffic: () => {
@@ -116,13 +119,20 @@ function portSet(
       if (sim !== null) for (const p of ports) p.setReceiving(false);
     },
     traffic: (): TrafficReport | null => (sim === null ? null : sim.traffic()),
-    maintain: () => health.check(),
+    maintain: (custody) => health.check(custody),
     close: () => {
       for (const f of cleanup.runAll())
         notice(`l2fwd: closing ${f.name} failed: ${String(f.error)}`);
       void (sim?.stop() ?? Promise.resolve()).then(resolveClosed);
     },
   };
+}
+
+// True when the driver would hand every queue pair of both ports to a Worker.
+function exportable(ports: readonly [DevicePort, DevicePort]): boolean {
+  return ports.every((p) =>
+    Array.from({ length: p.queues }, (_, q) => p.device.exportProblem(q)).every((w) => w === null),
+  );
 }
 
 // Workers get the devices behind the ports at the time they start (they change on reopen).

@@ -1,10 +1,12 @@
 /*
- * A forwarding run with one Worker per queue pair: the main thread only watches the clock and
- * the stop flag, prints statistics from the ports and the Workers' shared counters, and at the
- * end drains, joins and reclaims (workers.ts). Same output and summary as run.ts.
+ * A forwarding run with one Worker per queue pair: the main thread watches the clock and the
+ * stop flag, prints statistics from the ports and the Workers' shared counters, watches the
+ * ports' health (a repair takes the queues home from the Workers and hands them out again),
+ * and at the end drains, joins and reclaims (workers.ts). Same output and summary as run.ts.
  */
 import { formatInterval, intervalHeader, intervalJson } from "./display.ts";
-import type { PortSet } from "./port.ts";
+import { formatEvent } from "./health.ts";
+import type { PortSet, QueueCustody } from "./port.ts";
 import type { RunSettings } from "./run.ts";
 import { intervalStats, type RunSummary, summarize, takeSnapshot } from "./stats.ts";
 import { ForwardingWorkers } from "./workers.ts";
@@ -26,6 +28,11 @@ export async function runInWorkers(
   out: (line: string) => void,
 ): Promise<RunSummary> {
   const workers = await ForwardingWorkers.start(set, s, stop);
+  // A port repair (health watch) needs the queues at home: the Workers go, and come back.
+  const custody: QueueCustody = {
+    takeHome: () => workers.pause(),
+    handOut: () => workers.resume(),
+  };
   try {
     const forwarders = workers.forwarders;
     const intervalNs = s.interval * 1e9;
@@ -43,6 +50,11 @@ export async function runInWorkers(
       const waitNs = Math.min(TICK_MS * 1e6, endNs - now, nextStatsNs - now);
       if (waitNs > 0) await Bun.sleep(Math.max(1, waitNs / 1e6));
       workers.check();
+      const m = set.maintain === undefined ? null : await set.maintain(custody);
+      if (m !== null && !s.quiet) {
+        const t = (Bun.nanoseconds() - startNs) / 1e9;
+        for (const e of m.events) out(formatEvent(e, t, s.json));
+      }
       if (Bun.nanoseconds() >= nextStatsNs) {
         const cur = takeSnapshot(set.ports, forwarders);
         if (!s.quiet) {

@@ -31,7 +31,7 @@ export interface RunSettings {
   readonly interval: number;
   readonly json: boolean;
   readonly quiet: boolean;
-  /** One Worker thread per queue pair (workers.ts); default "auto": when queues > 1. */
+  /** One Worker thread per queue pair (workers.ts); default "auto": when the ports allow it. */
   readonly workers?: WorkerMode;
   /** Pin Worker i to the i-th allowed CPU. */
   readonly pin?: boolean;
@@ -52,7 +52,7 @@ export async function runForwarding(
   if (!a || !b || set.ports.length !== 2) {
     throw new RangeError(`forwarding needs exactly two ports, got ${set.ports.length}`);
   }
-  if (useWorkers(set, s.workers ?? "auto", s.queues)) return runInWorkers(set, s, stop, out);
+  if (useWorkers(set, s.workers ?? "auto")) return runInWorkers(set, s, stop, out);
   const forwarders = Array.from(
     { length: s.queues },
     (_, queue) => new QueueForwarder({ a, b, queue, batch: s.batch, mode: s.mode }),

@@ -4,7 +4,7 @@
  * devices before it stops the model), its traffic measurement, and a stop that is synchronous
  * enough for the cleanup registry: when stop() returns the process has exited.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmdirSync } from "node:fs";
 import { controlCall, type SimHandle, type StartSimOptions, startSim } from "@dataplane/ixgbe-sim";
 import { L2fwdError } from "./errors.ts";
 import type { TrafficReport } from "./port.ts";
@@ -65,6 +65,9 @@ export async function startEmbeddedSim(
         killQuietly(handle.pid);
         waitForExit(handle.pid, STOP_WAIT_MS);
       }
+      // handle.stop() removes the directory it made only after an await; a forced exit (second
+      // Ctrl-C) ends the process before that, so the empty directory goes now, synchronously.
+      if (options.socketDir === undefined) removeEmptyDir(handle.socketDir);
       return stopping;
     },
   };
@@ -114,6 +117,15 @@ export function isRunning(pid: number): boolean {
   // Field 3 (state) follows the command name in parentheses, which may itself hold ") ".
   const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
   return state !== "Z" && state !== "X";
+}
+
+// Removes `dir` if it exists and is empty; sockets a killed model left stay for stop() to report.
+function removeEmptyDir(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // gone already, or not empty
+  }
 }
 
 function killQuietly(pid: number): void {

@@ -8,12 +8,13 @@ import { allowedCpus, pinThread } from "@dataplane/sys";
 import { COUNTER_SLOTS, QueueForwarder } from "./forward.ts";
 import type { AttachedPorts, AttachPorts } from "./port.ts";
 import {
+  CONTROL_BUSY,
   CONTROL_DRAIN,
   CONTROL_GO,
   CONTROL_STOP,
   type WorkerReport,
   type WorkerStart,
-} from "./workers.ts";
+} from "./worker-protocol.ts";
 
 declare const self: Worker;
 
@@ -24,11 +25,16 @@ const NEVER = new Int32Array(1);
 const report = (m: WorkerReport): void => self.postMessage(m);
 
 self.onmessage = async (ev: MessageEvent<WorkerStart>) => {
+  const control = new Int32Array(ev.data.control);
   try {
     await run(ev.data);
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     report({ type: "error", message: err.message, stack: err.stack });
+  } finally {
+    // Nothing of the ports is touched from here on: a forced exit may unmap them now.
+    Atomics.sub(control, CONTROL_BUSY, 1);
+    Atomics.notify(control, CONTROL_BUSY);
   }
 };
 

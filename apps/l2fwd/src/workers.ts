@@ -8,42 +8,33 @@ import { allowedCpus } from "@dataplane/sys";
 import { L2fwdError } from "./errors.ts";
 import { COUNTER_SLOTS, type ForwardMode } from "./forward.ts";
 import type { PortSet, WorkerHandoff } from "./port.ts";
+import {
+  CONTROL_BUSY,
+  CONTROL_DRAIN,
+  CONTROL_GO,
+  CONTROL_STOP,
+  type WorkerReport,
+  type WorkerStart,
+} from "./worker-protocol.ts";
 
-/** How a run uses Workers: auto = when queues > 1 and the ports allow it. */
+/** How a run uses Workers: auto = whenever the ports allow it. */
 export type WorkerMode = "auto" | "on" | "off";
 
-/** Control word (Int32, shared with every Worker): stop generated traffic, keep forwarding. */
-export const CONTROL_DRAIN = 0;
-/** Control word: set after the drain: detach and finish. */
-export const CONTROL_STOP = 1;
-/** Control word: set once the main thread took its first snapshot: start forwarding. */
-export const CONTROL_GO = 2;
+/** Every ForwardingWorkers with Workers started, for haltWorkers(). */
+const liveRuns = new Set<ForwardingWorkers>();
 
-/** What worker-main.ts receives first. */
-export interface WorkerStart {
-  readonly index: number;
-  /** Queue pair number on the main thread's ports. */
-  readonly queue: number;
-  /** The WorkerHandoff module to import, and what its attachPorts gets. */
-  readonly module: string;
-  readonly data: unknown;
-  readonly batch: number;
-  readonly mode: ForwardMode;
-  /** CPU to pin to, or null. */
-  readonly cpu: number | null;
-  /** Int32 words CONTROL_DRAIN, CONTROL_STOP, CONTROL_GO. */
-  readonly control: SharedArrayBuffer;
-  /** The run's stop flag (Ctrl-C) when it lives in shared memory; seen like CONTROL_DRAIN. */
-  readonly stop: SharedArrayBuffer | null;
-  /** COUNTER_SLOTS float64 per Worker, Worker `index` at index * COUNTER_SLOTS. */
-  readonly counters: SharedArrayBuffer;
+/**
+ * Stops every Worker of every run now, synchronously: sets their stop words and blocks (up to
+ * `timeoutMs`) until each detached, then terminates them. For a forced exit (second Ctrl-C),
+ * before the ports are closed: closing unmaps memory a running Worker would still write.
+ * Returns false when some Worker did not detach in time.
+ */
+export function haltWorkers(timeoutMs = 1000): boolean {
+  const deadline = performance.now() + timeoutMs;
+  let all = true;
+  for (const w of liveRuns) all = w.halt(deadline) && all;
+  return all;
 }
-
-/** What a Worker reports. */
-export type WorkerReport =
-  | { readonly type: "ready"; readonly cpus: readonly number[] }
-  | { readonly type: "done"; readonly loops: number }
-  | { readonly type: "error"; readonly message: string; readonly stack?: string };
 
 /** Options of ForwardingWorkers.start. */
 export interface WorkerOptions {
@@ -57,10 +48,13 @@ export interface WorkerOptions {
 }
 
 /**
- * Whether a run over `set` uses Workers. Throws NOT_AVAILABLE for "on" when the ports cannot
- * be driven from Workers (e.g. in-memory ports made without `workers: true`).
+ * Whether a run over `set` uses Workers: "auto" whenever the ports allow it (the port set
+ * offers a WorkerHandoff), whatever the queue count, so the main thread can read statistics
+ * and watch the ports while the Workers forward. Throws NOT_AVAILABLE for "on" when the
+ * ports cannot be driven from Workers (e.g. trapped doorbells, in-memory ports made without
+ * `workers: true`).
  */
-export function useWorkers(set: PortSet, mode: WorkerMode, queues: number): boolean {
+export function useWorkers(set: PortSet, mode: WorkerMode): boolean {
   if (mode === "off") return false;
   if (set.workers === undefined) {
     if (mode === "auto") return false;
@@ -69,7 +63,7 @@ export function useWorkers(set: PortSet, mode: WorkerMode, queues: number): bool
       `--workers=on: ports ${set.ports.map((p) => p.name).join(" and ")} cannot be driven from Worker threads (their queues are not exportable, e.g. trapped doorbells); use --workers=off`,
     );
   }
-  return mode === "on" || queues > 1;
+  return true;
 }
 
 interface Slot {
@@ -82,61 +76,46 @@ interface Slot {
   exported: boolean;
 }
 
-/** The running Workers of one forwarding run. */
+/**
+ * The running Workers of one forwarding run. pause() joins them and takes every queue pair
+ * home (to repair a port); resume() hands the pairs to a new set of Workers, which count on
+ * in the same shared counters.
+ */
 export class ForwardingWorkers {
   /** Per Worker (= queue pair): its forwarder's counters, live (indexed by `Counter`). */
   readonly forwarders: { readonly counters: Float64Array }[];
-  private readonly control: Int32Array;
-  private readonly slots: Slot[] = [];
+  private readonly counters: SharedArrayBuffer;
+  /** Control words of the current set of Workers (a fresh block per set). */
+  private control = new Int32Array(new SharedArrayBuffer(16));
+  private slots: Slot[] = [];
+  private going = false;
+  private paused = false;
   private closed = false;
+  /** A failure seen in a set of Workers that is gone (reported by check()). */
+  private failed: string | null = null;
 
   private constructor(
     private readonly handoff: WorkerHandoff,
-    queues: number,
+    private readonly options: WorkerOptions,
+    private readonly stop: Int32Array,
   ) {
-    this.control = new Int32Array(new SharedArrayBuffer(16));
-    const counters = new SharedArrayBuffer(queues * COUNTER_SLOTS * 8);
-    this.forwarders = Array.from({ length: queues }, (_, i) => ({
-      counters: new Float64Array(counters, i * COUNTER_SLOTS * 8, COUNTER_SLOTS),
+    this.counters = new SharedArrayBuffer(options.queues * COUNTER_SLOTS * 8);
+    this.forwarders = Array.from({ length: options.queues }, (_, i) => ({
+      counters: new Float64Array(this.counters, i * COUNTER_SLOTS * 8, COUNTER_SLOTS),
     }));
   }
 
   /**
    * Exports every queue pair of `set` and starts one Worker per pair; resolves once all
-   * attached. They wait for go() before forwarding. Throws WORKER (with the Worker's stack) or NOT_AVAILABLE; on failure everything
-   * started is stopped and reclaimed.
+   * attached. They wait for go() before forwarding. Throws WORKER (with the Worker's stack)
+   * or NOT_AVAILABLE; on failure everything started is stopped and reclaimed.
    */
   static async start(set: PortSet, o: WorkerOptions, stop: Int32Array): Promise<ForwardingWorkers> {
     const handoff = set.workers;
     if (handoff === undefined)
       throw new L2fwdError("NOT_AVAILABLE", "these ports have no Worker support");
-    const w = new ForwardingWorkers(handoff, o.queues);
-    const cpus = o.pin === true ? allowedCpus() : [];
-    const counters = (w.forwarders[0]?.counters.buffer ??
-      new SharedArrayBuffer(8)) as SharedArrayBuffer;
-    try {
-      for (let q = 0; q < o.queues; q++) {
-        const slot = w.spawn(q);
-        const start: WorkerStart = {
-          index: q,
-          queue: q,
-          module: handoff.module,
-          data: handoff.exportPair(q),
-          batch: o.batch,
-          mode: o.mode,
-          cpu: cpus.length > 0 ? (cpus[q % cpus.length] as number) : null,
-          control: w.control.buffer as SharedArrayBuffer,
-          stop: stop.buffer instanceof SharedArrayBuffer ? stop.buffer : null,
-          counters,
-        };
-        slot.exported = true;
-        slot.worker.postMessage(start);
-      }
-      await w.until(() => w.slots.every((s) => s.ready), o.startTimeoutMs ?? 10_000, "attach");
-    } catch (e) {
-      await w.shutdown().catch(() => {}); // the first error is the one to report
-      throw e;
-    }
+    const w = new ForwardingWorkers(handoff, o, stop);
+    await w.spawnAll();
     return w;
   }
 
@@ -148,16 +127,15 @@ export class ForwardingWorkers {
   /** Throws WORKER when a Worker failed, with its message and stack. */
   check(): void {
     const bad = this.slots.find((s) => s.failure !== null);
-    if (bad) {
-      throw new L2fwdError(
-        "WORKER",
-        `the Worker for queue pair ${bad.queue} failed: ${bad.failure}`,
-      );
-    }
+    const failure = bad
+      ? `the Worker for queue pair ${bad.queue} failed: ${bad.failure}`
+      : this.failed;
+    if (failure !== null) throw new L2fwdError("WORKER", failure);
   }
 
   /** Lets the attached Workers start forwarding (after the first counter snapshot). */
   go(): void {
+    this.going = true;
     Atomics.store(this.control, CONTROL_GO, 1);
     Atomics.notify(this.control, CONTROL_GO);
   }
@@ -168,15 +146,94 @@ export class ForwardingWorkers {
   }
 
   /**
+   * Stops and joins the Workers and takes every queue pair back to this thread, so the ports
+   * can be repaired (IxgbeDevice.recover). Frames arriving meanwhile wait in the rings or are
+   * dropped (and counted) by the card. Throws WORKER when a Worker had failed.
+   */
+  async pause(timeoutMs = 2000): Promise<void> {
+    if (this.closed || this.paused) return;
+    this.paused = true;
+    await this.stopAll(timeoutMs);
+  }
+
+  /** Hands the queue pairs to a new set of Workers after pause(); they forward at once. */
+  async resume(): Promise<void> {
+    if (this.closed || !this.paused) return;
+    this.paused = false;
+    await this.spawnAll();
+  }
+
+  /**
    * Stops and joins the Workers, then reclaims every queue pair (by force for a Worker that
    * did not detach in `timeoutMs`). Idempotent. Throws WORKER when a Worker had failed.
    */
   async shutdown(timeoutMs = 2000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.stopAll(timeoutMs);
+  }
+
+  /** @internal haltWorkers(): stop words, a blocking wait for the detach, terminate. */
+  halt(deadline: number): boolean {
+    const c = this.control;
+    for (const word of [CONTROL_DRAIN, CONTROL_STOP, CONTROL_GO]) Atomics.store(c, word, 1);
+    Atomics.notify(c, CONTROL_GO);
+    for (;;) {
+      const busy = Atomics.load(c, CONTROL_BUSY);
+      const left = deadline - performance.now();
+      if (busy === 0 || left <= 0) break;
+      Atomics.wait(c, CONTROL_BUSY, busy, left);
+    }
+    for (const s of this.slots) s.worker.terminate();
+    liveRuns.delete(this);
+    return Atomics.load(c, CONTROL_BUSY) === 0;
+  }
+
+  // Exports every pair, starts a Worker for each and waits until all attached.
+  private async spawnAll(): Promise<void> {
+    const o = this.options;
+    liveRuns.add(this);
+    this.control = new Int32Array(new SharedArrayBuffer(16));
+    if (this.going) Atomics.store(this.control, CONTROL_GO, 1); // resumed during the run
+    const cpus = o.pin === true ? allowedCpus() : [];
+    const stop = this.stop.buffer instanceof SharedArrayBuffer ? this.stop.buffer : null;
+    try {
+      for (let q = 0; q < o.queues; q++) {
+        const slot = this.spawn(q);
+        const start: WorkerStart = {
+          index: q,
+          queue: q,
+          module: this.handoff.module,
+          data: this.handoff.exportPair(q),
+          batch: o.batch,
+          mode: o.mode,
+          cpu: cpus.length > 0 ? (cpus[q % cpus.length] as number) : null,
+          control: this.control.buffer as SharedArrayBuffer,
+          stop,
+          counters: this.counters,
+        };
+        slot.exported = true;
+        Atomics.add(this.control, CONTROL_BUSY, 1);
+        slot.worker.postMessage(start);
+      }
+      await this.until(
+        () => this.slots.every((s) => s.ready),
+        o.startTimeoutMs ?? 10_000,
+        "attach",
+      );
+    } catch (e) {
+      this.closed = true;
+      await this.stopAll(2000).catch(() => {}); // the first error is the one to report
+      throw e;
+    }
+  }
+
+  // Stops, joins and reclaims the current set of Workers; afterwards there is none.
+  private async stopAll(timeoutMs: number): Promise<void> {
     Atomics.store(this.control, CONTROL_DRAIN, 1);
     Atomics.store(this.control, CONTROL_STOP, 1);
-    this.go(); // a Worker still waiting to start goes straight to detach
+    Atomics.store(this.control, CONTROL_GO, 1); // a Worker still waiting to start goes straight to detach
+    Atomics.notify(this.control, CONTROL_GO);
     const live = this.slots.filter((s) => s.failure === null && s.ready);
     await this.until(
       () => live.every((s) => s.done || s.failure !== null),
@@ -195,6 +252,13 @@ export class ForwardingWorkers {
         errors.push(e);
       }
     }
+    try {
+      this.check();
+    } catch (e) {
+      this.failed = (e as Error).message;
+    }
+    this.slots = [];
+    liveRuns.delete(this);
     this.check();
     if (errors.length > 0) throw errors[0];
   }

@@ -44,7 +44,7 @@ describe("flags", () => {
       quiet: false,
       promisc: true,
     });
-    expect(c.sim.wires).toEqual(["gen:rate=20k+sink", "gen:rate=20k+sink"]);
+    expect(c.sim.wires).toEqual(["gen:rate=100k+sink", "gen:rate=100k+sink"]);
   });
 
   test("devices run until Ctrl-C by default; short flags and --no-promisc", () => {
@@ -106,7 +106,10 @@ describe("flags", () => {
   });
 
   test("sim wires: one flag with a comma list or repeated, options folded into bare gen", () => {
-    expect(run(["--sim-wire", "gen+sink,cable"]).sim.wires).toEqual(["gen:rate=20k+sink", "cable"]);
+    expect(run(["--sim-wire", "gen+sink,cable"]).sim.wires).toEqual([
+      "gen:rate=100k+sink",
+      "cable",
+    ]);
     expect(run(["--sim-wire", "gen:rate=1M,size=60+sink", "--sim-wire", "sink"]).sim.wires).toEqual(
       ["gen:rate=1M,size=60+sink", "sink"],
     );

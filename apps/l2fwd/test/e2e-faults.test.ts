@@ -1,7 +1,9 @@
 // Faults during traffic: a link flap and a device reset are reported and forwarding resumes;
 // l2fwd killed with SIGKILL leaves a simulator that reset the device and holds nothing of it.
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startSim } from "@dataplane/ixgbe-sim";
 import { isRunning } from "../src/sim-process.ts";
 import {
@@ -26,44 +28,79 @@ interface Line {
 }
 
 describe.skipIf(why !== null)(`l2fwd faults ${why ?? ""}`, () => {
-  test("link flap and device reset: reported, and forwarding resumes after each", async () => {
+  for (const workers of ["off", "on"] as const) {
+    test(`link flap and device reset: reported, and forwarding resumes after each (workers ${workers})`, async () => {
+      const start = hugepagesFree();
+      const config = embeddedConfig({ ringSize: 2048, sim: { rate: "10k" } });
+      const lines: Line[] = [];
+      const s = settings(config, {
+        duration: 3.5,
+        interval: 0.25,
+        quiet: false,
+        json: true,
+        workers,
+      });
+      const { summary } = await forwardOnce(
+        config,
+        s,
+        async (set) => {
+          const sim = set.sim;
+          if (sim === null) throw new Error("no embedded model");
+          await Bun.sleep(600);
+          sim.control(0, "link-flap", { ms: 200 });
+          await Bun.sleep(1200);
+          sim.control(1, "reset");
+        },
+        (l) => lines.push(JSON.parse(l) as Line),
+      );
+      const events = lines.filter((l) => l.type === "event");
+      const at = (port: number, kind: string) =>
+        events.find((e) => e.port === port && e.kind === kind)?.elapsed ?? Number.NaN;
+      expect(at(0, "link-down")).toBeLessThan(at(0, "link-up"));
+      expect(at(1, "fault")).toBeGreaterThan(at(0, "link-up"));
+      expect(events.find((e) => e.kind === "fault")?.message).toContain("device reset");
+      expect(at(1, "recovered")).toBeGreaterThanOrEqual(at(1, "fault"));
+      // Only the port that failed was touched.
+      expect(
+        events.filter((e) => e.port === 0 && (e.kind === "fault" || e.kind === "recovered")),
+      ).toEqual([]);
+      // Both directions forward again after the flap and after the reset.
+      const intervals = lines.filter((l) => l.type === "interval");
+      const windows = [
+        [at(0, "link-up"), at(1, "fault") - 0.3],
+        [at(1, "recovered"), Number.POSITIVE_INFINITY],
+      ];
+      for (const [from, to] of windows as [number, number][]) {
+        const later = intervals.filter((l) => l.elapsed > from + 0.3 && l.elapsed < to);
+        expect(later.length).toBeGreaterThan(0);
+        for (const l of later) for (const p of l.ports ?? []) expect(p.txMpps).toBeGreaterThan(0);
+      }
+      // Frames lost in the rings at the reset are within the in-flight allowance.
+      expect(summary.verdict.reasons).toEqual([]);
+      expect(await hugepagesBack(start)).toBeGreaterThanOrEqual(start);
+    }, 30_000);
+  }
+
+  test("a second Ctrl-C exits 130 at once and leaves no model process or socket directory", async () => {
     const start = hugepagesFree();
-    const config = embeddedConfig({ ringSize: 2048, sim: { rate: "10k" } });
-    const lines: Line[] = [];
-    const s = settings(config, { duration: 3, interval: 0.25, quiet: false, json: true });
-    const { summary } = await forwardOnce(
-      config,
-      s,
-      async (set) => {
-        const sim = set.sim;
-        if (sim === null) throw new Error("no embedded model");
-        await Bun.sleep(600);
-        sim.control(0, "link-flap", { ms: 200 });
-        await Bun.sleep(900);
-        sim.control(1, "reset");
-      },
-      (l) => lines.push(JSON.parse(l) as Line),
-    );
-    const events = lines.filter((l) => l.type === "event");
-    const at = (port: number, kind: string) =>
-      events.find((e) => e.port === port && e.kind === kind)?.elapsed ?? Number.NaN;
-    expect(at(0, "link-down")).toBeLessThan(at(0, "link-up"));
-    expect(at(1, "fault")).toBeGreaterThan(at(0, "link-up"));
-    expect(events.find((e) => e.kind === "fault")?.message).toContain("device reset");
-    expect(at(1, "recovered")).toBeGreaterThanOrEqual(at(1, "fault"));
-    // Only the port that failed was touched.
-    expect(
-      events.filter((e) => e.port === 0 && (e.kind === "fault" || e.kind === "recovered")),
-    ).toEqual([]);
-    // Both directions forward again after the flap and after the reset.
-    const intervals = lines.filter((l) => l.type === "interval");
-    for (const t of [at(0, "link-up"), at(1, "recovered")]) {
-      const later = intervals.filter((l) => l.elapsed > t + 0.3);
-      expect(later.length).toBeGreaterThan(0);
-      for (const l of later) for (const p of l.ports ?? []) expect(p.txMpps).toBeGreaterThan(0);
+    const tmp = mkdtempSync(join(tmpdir(), "l2fwd-force-"));
+    let l2fwd: Running | null = null;
+    try {
+      // The model makes its socket directory under TMPDIR: a private one shows what is left.
+      l2fwd = new Running(["src/main.ts", "-d", "0", "--json", "-i", "0.2"], { TMPDIR: tmp });
+      await l2fwd.waitFor(/"txMpps":0\.0[0-9]*[1-9]/, 15_000);
+      expect(readdirSync(tmp).length).toBe(1); // ixgbe-sim-XXXXXX
+      l2fwd.proc.kill("SIGINT");
+      await Bun.sleep(20); // inside the 200 ms drain
+      l2fwd.proc.kill("SIGINT");
+      expect(await l2fwd.exit()).toBe(130);
+      expect(l2fwd.err).toContain("SIGINT again: exiting now");
+      expect(readdirSync(tmp)).toEqual([]);
+      expect(processesMentioning(tmp)).toEqual([]);
+    } finally {
+      l2fwd?.kill();
+      rmSync(tmp, { recursive: true, force: true });
     }
-    // Frames lost in the rings at the reset are within the in-flight allowance.
-    expect(summary.verdict.reasons).toEqual([]);
     expect(await hugepagesBack(start)).toBeGreaterThanOrEqual(start);
   }, 30_000);
 
@@ -103,6 +140,20 @@ interface SimStats {
     model: { resets: number };
     transport: { busMaster: boolean; vfioUser: { connected: boolean } };
   }[];
+}
+
+// Pids of processes whose command line mentions `text` (a model started with that socket dir).
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes(text)) pids.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
 // Mappings of the client's hugepage memfds (the driver's rings and pools) in process `pid`.

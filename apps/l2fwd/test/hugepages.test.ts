@@ -10,6 +10,8 @@ import {
   readStatus,
   sysfsPool,
 } from "../src/hugepages.ts";
+import { openPorts } from "../src/ports.ts";
+import { embeddedConfig, missingNeeds } from "./support/e2e.ts";
 import { FakeHugepagePool } from "./support/fake-kernel.ts";
 
 const root = mkdtempSync(join(tmpdir(), "l2fwd-sysfs-"));
@@ -27,22 +29,27 @@ const errorOf = (f: () => unknown): L2fwdError => {
 };
 
 describe("hugepagesNeeded", () => {
-  test("defaults: 2 ports x 1 queue x (2 pool pages + 2 ring pages) = 8 pages", () => {
+  test("defaults: 2 ports x (1 queue x (2 RX pool pages + 1 TX pool page) + 1 ring page) = 8", () => {
     expect(hugepagesNeeded(DEFAULTS)).toEqual({
       pages: 8,
       ports: 2,
       queues: 1,
       buffersPerPool: 2048, // 2 x 512 + 32 -> next power of two
       pagesPerPool: 2, // 2048 x 2 KiB = 4 MiB
-      ringPagesPerQueue: 2,
+      txBuffersPerPool: 576, // 512 + 64: 1.1 MiB
+      txPagesPerPool: 1,
+      ringPagesPerPort: 1, // 2 rings x 512 x 16 B = 16 KiB, one block per port
     });
   });
 
   test("grows with queues and ring sizes", () => {
+    // ring 4096: RX pool 16384 buffers (16 pages), TX pool 4160 (5 pages), 32 rings 2 MiB.
     expect(hugepagesNeeded({ queues: 16, ringSize: 4096, batch: 512 }).pages).toBe(
-      2 * 16 * (16 + 2),
+      2 * (16 * (16 + 5) + 1),
     );
-    expect(hugepagesNeeded({ queues: 2, ringSize: 64, batch: 1 }).pages).toBe(2 * 2 * (1 + 2));
+    expect(hugepagesNeeded({ queues: 2, ringSize: 64, batch: 1 }).pages).toBe(2 * (2 * 2 + 1));
+    // ring 2048: RX pool 8192 buffers (8 pages), TX pool 2112 (3 pages), rings 64 KiB.
+    expect(hugepagesNeeded({ queues: 1, ringSize: 2048, batch: 32 }).pages).toBe(24);
   });
 });
 
@@ -107,7 +114,7 @@ describe("ensureHugepages", () => {
     const e = errorOf(() => ensureHugepages(need, { fs: pool, euid: 1000 }));
     expect(e.code).toBe("HUGEPAGES");
     expect(e.message).toBe(
-      "not enough hugepages: this run needs 8 x 2 MiB = 16 MiB: 2 ports x 1 queue x (2 pages for 2048 buffers + 2 for the rings); only 2 are free. " +
+      "not enough hugepages: this run needs 8 x 2 MiB = 16 MiB: 2 ports x (1 queue x (2 pages for 2048 RX buffers + 1 for 576 TX buffers) + 1 for the rings); only 2 are free. " +
         `As root, run: echo 16 > ${pool.path}/nr_hugepages   (or: sudo bun run hugemem reserve 16); ` +
         "or start l2fwd as root and it reserves them for the run.",
     );
@@ -166,3 +173,37 @@ test("the default pool (through @dataplane/hugemem) agrees with sysfs", () => {
   expect(viaHugemem.total).toBe(direct.total); // free may move: others use hugepages meanwhile
   expect(viaHugemem.available).toBeLessThanOrEqual(viaHugemem.free);
 });
+
+// Against a real open: the pages the driver maps for both ports are what the precheck asks.
+const realWhy = missingNeeds(24);
+
+describe.skipIf(realWhy !== null)(`hugepagesNeeded against the driver ${realWhy ?? ""}`, () => {
+  for (const o of [{ ringSize: 2048 }, { ringSize: 512, queues: 2, batch: 64 }]) {
+    test(`ring ${o.ringSize}, ${o.queues ?? 1} queue(s): pages mapped = pages needed`, async () => {
+      const config = embeddedConfig({ ...o, sim: { rate: "1k" } });
+      const set = await openPorts(config, { sim: { linkDelayMs: 5 }, notice: () => {} });
+      try {
+        expect(driverPages()).toBe(hugepagesNeeded(config).pages);
+      } finally {
+        set.close();
+        await set.closed;
+      }
+      expect(driverPages()).toBe(0);
+    }, 15_000);
+  }
+});
+
+/** 2 MiB pages of driver memory (hugemem memfds) mapped in this process, each file once. */
+function driverPages(): number {
+  const bytes = new Map<string, number>();
+  for (const line of readFileSync("/proc/self/maps", "utf8").split("\n")) {
+    if (!line.includes("memfd:hugemem")) continue;
+    const [range, , , , inode] = line.split(/\s+/);
+    const [start, end] = (range ?? "").split("-").map((h) => Number.parseInt(h, 16));
+    const key = inode ?? "";
+    bytes.set(key, Math.max(bytes.get(key) ?? 0, (end as number) - (start as number)));
+  }
+  let total = 0;
+  for (const b of bytes.values()) total += b;
+  return total / (2 << 20);
+}

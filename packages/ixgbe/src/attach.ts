@@ -13,7 +13,12 @@ import type { Mmio, MmioWord } from "@dataplane/pci";
 import { viewOf } from "@dataplane/sys";
 import { Doorbell } from "./doorbell.ts";
 import { IxgbeError } from "./errors.ts";
-import { type ExportedRing, HANDOFF_FORMAT, type QueueHandoff } from "./handoff.ts";
+import {
+  type ExportedBarArea,
+  type ExportedRing,
+  HANDOFF_FORMAT,
+  type QueueHandoff,
+} from "./handoff.ts";
 import { attachPool, type ExportedPool, returnPool } from "./pool-handoff.ts";
 import {
   areaAt,
@@ -26,23 +31,35 @@ import { DESC_BYTES } from "./regs/descriptors.ts";
 import { RxQueue } from "./rx-queue.ts";
 import { TxQueue } from "./tx-queue.ts";
 
-/** A directly mapped BAR0 as seen from a Worker: doorbells are Atomics.store on the mapping. */
-class MappedBar implements Mmio {
-  private readonly view: Uint32Array;
-  constructor(
-    address: number,
-    readonly size: number,
-  ) {
-    this.view = new Uint32Array(viewOf(address, size));
+/**
+ * The mapped parts of a device's BAR0 as seen from a Worker: doorbells are Atomics.store on
+ * the mapping. Offsets outside every area are not reachable from here and read as 0.
+ */
+class MappedAreas implements Mmio {
+  readonly size: number;
+  private readonly starts: number[];
+  private readonly views: Uint32Array[];
+
+  constructor(areas: readonly ExportedBarArea[]) {
+    this.starts = areas.map((a) => a.offset);
+    this.views = areas.map((a) => viewAt(a.address, a.bytes));
+    this.size = Math.max(...areas.map((a) => a.offset + a.bytes));
   }
   read32(offset: number): number {
-    return Atomics.load(this.view, offset >>> 2) >>> 0;
+    const w = this.word(offset);
+    return w === null ? 0 : Atomics.load(w.view, w.index) >>> 0;
   }
   write32(offset: number, value: number): void {
-    Atomics.store(this.view, offset >>> 2, value);
+    const w = this.word(offset);
+    if (w !== null) Atomics.store(w.view, w.index, value);
   }
-  word(offset: number): MmioWord {
-    return { view: this.view, index: offset >>> 2 };
+  word(offset: number): MmioWord | null {
+    for (let i = 0; i < this.starts.length; i++) {
+      const view = this.views[i] as Uint32Array;
+      const index = (offset - (this.starts[i] as number)) >> 2;
+      if (index >= 0 && index < view.length) return { view, index };
+    }
+    return null;
   }
   barrier(): void {}
   close(): void {}
@@ -62,9 +79,9 @@ interface PoolUse {
   refs: number;
 }
 
-// Per thread (module state is per Worker): pools and BAR mappings by native address.
+// Per thread (module state is per Worker): pools and BAR area views by native address.
 const poolsByBlock = new Map<number, PoolUse>();
-const bars = new Map<number, MappedBar>();
+const barViews = new Map<number, Uint32Array>();
 
 /** Queues attached by one attachQueues call; detach() gives them back. */
 export class QueueAttachment {
@@ -133,7 +150,7 @@ export function attachQueues(handoff: QueueHandoff): QueueAttachment {
     throw err;
   }
   const queues = handoff.queues.map((q): AttachedQueue => {
-    const bar = barAt(q.bar, q.barBytes);
+    const bar = new MappedAreas(q.bar);
     const rx = rebuild(RxQueue, q.queue, q.rx, bar, uses) as RxQueue;
     const tx = rebuild(TxQueue, q.queue, q.tx, bar, uses) as TxQueue;
     return { device: q.device, queue: q.queue, rx, tx };
@@ -172,20 +189,21 @@ function usePool(e: ExportedPool): PoolUse {
   return u;
 }
 
-function barAt(address: number, bytes: number): MappedBar {
-  let b = bars.get(address);
-  if (b === undefined || b.size !== bytes) {
-    b = new MappedBar(address, bytes);
-    bars.set(address, b);
+// One view per mapped area, shared by every queue of this thread that rings doorbells there.
+function viewAt(address: number, bytes: number): Uint32Array {
+  let v = barViews.get(address);
+  if (v === undefined || v.byteLength !== bytes) {
+    v = new Uint32Array(viewOf(address, bytes));
+    barViews.set(address, v);
   }
-  return b;
+  return v;
 }
 
 function rebuild(
   Kind: typeof RxQueue | typeof TxQueue,
   id: number,
   r: ExportedRing,
-  bar: MappedBar,
+  bar: Mmio,
   uses: readonly PoolUse[],
 ): RxQueue | TxQueue {
   const area = areaAt(r.area, r.size);
@@ -205,8 +223,18 @@ function rebuild(
   return q;
 }
 
+const isAddr = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
+const isWordCount = (v: unknown) => Number.isSafeInteger(v) && ((v as number) & 3) === 0;
+const okArea = (a: ExportedBarArea) =>
+  isAddr(a.address) &&
+  isWordCount(a.offset) &&
+  a.offset >= 0 &&
+  isWordCount(a.bytes) &&
+  a.bytes > 0;
+const inArea = (areas: readonly ExportedBarArea[], offset: number) =>
+  isWordCount(offset) && areas.some((a) => offset >= a.offset && offset + 4 <= a.offset + a.bytes);
+
 function checkShape(h: QueueHandoff): void {
-  const isAddr = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
   const okRing = (r: ExportedRing | undefined, pools: number) =>
     r !== undefined &&
     isAddr(r.ring) &&
@@ -226,12 +254,13 @@ function checkShape(h: QueueHandoff): void {
     h.pools.every((p) => isAddr(p.block) && isAddr(p.memory) && Number.isInteger(p.count)) &&
     h.queues.every(
       (q) =>
-        isAddr(q.bar) &&
-        Number.isInteger(q.barBytes) &&
+        Array.isArray(q.bar) &&
+        q.bar.length > 0 &&
+        q.bar.every(okArea) &&
         okRing(q.rx, h.pools.length) &&
         okRing(q.tx, h.pools.length) &&
-        q.rx.tailOffset + 4 <= q.barBytes &&
-        q.tx.tailOffset + 4 <= q.barBytes,
+        inArea(q.bar, q.rx.tailOffset) &&
+        inArea(q.bar, q.tx.tailOffset),
     );
   if (!fine) {
     throw new IxgbeError(

@@ -9,6 +9,7 @@ import { type BackendOptions, openBackend } from "./backend/open.ts";
 import type { Backend, DmaBlock, ForeignMemory } from "./backend/types.ts";
 import { IxgbeError } from "./errors.ts";
 import {
+  exportProblem,
   exportQueues,
   isHandedOff,
   type QueueHandoff,
@@ -61,7 +62,9 @@ export class IxgbeDevice {
     this.mmio = backend.bar0;
     this.rx = res.rx;
     this.tx = res.tx;
-    this.stats = new StatsAccumulator(options.rxQueues, options.txQueues);
+    this.stats = new StatsAccumulator(options.rxQueues, options.txQueues, (offset) =>
+      backend.plainRead === undefined ? false : backend.plainRead(offset),
+    );
   }
 
   /**
@@ -102,6 +105,7 @@ export class IxgbeDevice {
     await resetDevice(mmio, o.timeouts, name);
     if (o.macAddress !== null) writeMac(mmio, o.macAddress);
     initLink(mmio);
+    this.stats.restarted(); // the reset cleared every counter, free-running ones included
     if (recovering) this.stats.update(mmio);
     else this.stats.clear(mmio);
     initRxGlobal(mmio);
@@ -204,6 +208,15 @@ export class IxgbeDevice {
    */
   exportQueue(q: number): QueueHandoff {
     return exportQueues([{ device: this, queue: q }]);
+  }
+
+  /**
+   * Null when queue pair q can be handed to a Worker (exportQueue would not refuse it for its
+   * doorbells, pools or state), else why not: e.g. trapped doorbells. Throws BAD_CONFIG for a
+   * queue pair that does not exist, CLOSED.
+   */
+  exportProblem(q: number): string | null {
+    return exportProblem(this.handoffParts(q));
   }
 
   /**
@@ -350,7 +363,11 @@ export class IxgbeDevice {
     return readLink(this.mmio);
   }
 
-  /** Reads the clear-on-read hardware counters into the totals and returns a snapshot. */
+  /**
+   * Reads the hardware counters into the totals and returns a snapshot: clear-on-read ones
+   * are added, free-running ones (vfio-user mapped areas, Backend.plainRead) differenced.
+   * Over vfio-user call it at least every ~20 s under full load (see stats.ts).
+   */
   readStats(): IxgbeStats {
     this.guard();
     this.stats.update(this.mmio);

@@ -6,7 +6,7 @@
  * (queue-state.ts), so nothing else moves. reclaimQueue() takes a queue back once the Worker
  * detached. Who owns a queue pair is one word in its state area (OWNER_*).
  */
-import type { Mmio } from "@dataplane/pci";
+import type { Mmio, MmioWord } from "@dataplane/pci";
 import { addressOf } from "@dataplane/sys";
 import { IxgbeError } from "./errors.ts";
 import type { BufferPool } from "./pool.ts";
@@ -41,14 +41,26 @@ export interface ExportedRing {
   readonly pool: number;
 }
 
+/**
+ * A directly mapped part of BAR0 that holds doorbells: all of BAR0 (kernel VFIO, sysfs) or
+ * one mmappable area (vfio-user maps only the queue register pages).
+ */
+export interface ExportedBarArea {
+  /** Native address, in this process, of the area's first byte. */
+  readonly address: number;
+  /** BAR0 offset of that byte. */
+  readonly offset: number;
+  /** Length in bytes. */
+  readonly bytes: number;
+}
+
 /** RX q + TX q of one device, as exported. */
 export interface ExportedQueue {
   /** Device name, for messages. */
   readonly device: string;
   readonly queue: number;
-  /** Native address and length of the BAR0 mapping the doorbells are written through. */
-  readonly bar: number;
-  readonly barBytes: number;
+  /** The mapped BAR0 area(s) holding RDT(q) and TDT(q), each once. */
+  readonly bar: readonly ExportedBarArea[];
   readonly rx: ExportedRing;
   readonly tx: ExportedRing;
 }
@@ -61,7 +73,7 @@ export interface QueueHandoff {
 }
 
 /** QueueHandoff.format of this version. */
-export const HANDOFF_FORMAT = "ixgbe-queue-handoff/1";
+export const HANDOFF_FORMAT = "ixgbe-queue-handoff/2";
 
 /** What a device lends handoff code about queue pair q (IxgbeDevice.handoffParts). */
 export interface QueueParts {
@@ -142,17 +154,32 @@ export function exportQueues(
     for (const h of mine) h.refs++;
     records.set(p.rx, { pools: mine });
     Atomics.store(p.rxArea.state, STATE_OWNER, OWNER_EXPORTED);
-    const word = p.bar0.word(RX.RDT(p.queue)) as { view: Uint32Array };
     return {
       device: p.name,
       queue: p.queue,
-      bar: addressOf(word.view),
-      barBytes: word.view.byteLength,
+      bar: doorbellAreas(p),
       rx: ring(p.rxRing, p.rx.size, p.rxArea, RX.RDT(p.queue), rxPool as number),
       tx: ring(p.txRing, p.tx.size, p.txArea, TX.TDT(p.queue), txPool as number),
     };
   });
   return { format: HANDOFF_FORMAT, pools: exportedPools, queues };
+}
+
+/**
+ * Null when queue pair `parts` could be exported now (doorbells directly mapped, pools that
+ * can travel, not handed off already), else the reason exportQueues would give. Pools shared
+ * with queues that stay behind are not checked here (that depends on the export list).
+ */
+export function exportProblem(parts: QueueParts): string | null {
+  try {
+    checkParts(parts);
+    checkHandoffPool(parts.rx.pool, `${parts.name} RX queue ${parts.queue}`);
+    checkHandoffPool(parts.tx.pool, `${parts.name} TX queue ${parts.queue}`);
+    return null;
+  } catch (e) {
+    if (e instanceof IxgbeError) return e.message;
+    throw e;
+  }
 }
 
 /** Options of reclaimQueue. */
@@ -218,6 +245,18 @@ export function isHandedOff(rx: RxQueue): boolean {
   return records.has(rx);
 }
 
+// The mapped areas RDT(q) and TDT(q) live in (checked by checkParts), each once.
+function doorbellAreas(p: QueueParts): ExportedBarArea[] {
+  const areas: ExportedBarArea[] = [];
+  for (const offset of [RX.RDT(p.queue), TX.TDT(p.queue)]) {
+    const word = p.bar0.word(offset) as MmioWord;
+    const address = addressOf(word.view);
+    if (areas.some((a) => a.address === address)) continue;
+    areas.push({ address, offset: offset - 4 * word.index, bytes: word.view.byteLength });
+  }
+  return areas;
+}
+
 function checkParts(p: QueueParts): void {
   if (records.has(p.rx))
     throw new IxgbeError("HANDED_OFF", `${p.name} queue ${p.queue} is already handed off`);
@@ -232,8 +271,9 @@ function checkParts(p: QueueParts): void {
         "has a trapped doorbell (BAR0 is not mapped into this process, e.g. vfio-user without a shared BAR); trapped doorbells cannot be driven from a Worker, keep this queue on the main thread",
       );
     }
-    if (word.index !== offset >>> 2)
-      throw bad(p, "has a BAR0 view that does not start at offset 0");
+    const start = offset - 4 * word.index;
+    if (start < 0 || start + word.view.byteLength > p.bar0.size)
+      throw bad(p, `has a doorbell view at BAR0 offset ${start} that lies outside BAR0`);
   }
   const owner = Atomics.load(p.rxArea.state, STATE_OWNER);
   if (owner === OWNER_ATTACHED) throw bad(p, "is marked attached in a Worker");

@@ -12,6 +12,7 @@ export type {
 export { IxgbeDevice, type OpenOptions } from "./device.ts";
 export { IxgbeError, type IxgbeErrorCode } from "./errors.ts";
 export {
+  type ExportedBarArea,
   type ExportedPool,
   type ExportedQueue,
   type ExportedRing,

@@ -72,6 +72,13 @@ export interface Backend {
    * IOVA = its virtual address. A no-op on physical back-ends. Returns the IOVA of byte 0.
    */
   mapForeign(memory: ForeignMemory): number;
+  /**
+   * True when reading BAR0 at `offset` is a plain memory read with no side effect: the device
+   * serves that word as shared memory (a vfio-user sparse mmap area), so its clear-on-read
+   * counters run free there and the driver takes differences. Absent (or false) where reads
+   * act as on the card: kernel VFIO and sysfs mappings of real hardware, trapped accesses.
+   */
+  plainRead?(offset: number): boolean;
   /** Interrupt routing, or null when the back-end has none (sysfs). */
   readonly irq: IrqBackend | null;
   /** Unmaps BAR0 and closes the device. Idempotent; close DMA blocks first. */

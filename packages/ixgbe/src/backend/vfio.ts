@@ -81,6 +81,9 @@ export function vfioBackend(dev: VfioDevice, kind: "kernel-vfio" | "vfio-user"):
     bar0,
     allocDma: (bytes, label) => dmaBlock(dev, bytes, label),
     mapForeign: (memory: ForeignMemory) => dev.dmaMap(memory, memory.address),
+    // vfio-user: the sparse areas are shared memory by protocol design, reads there reach
+    // no device logic. Kernel VFIO maps the real BAR, where the silicon clears on read.
+    ...(kind === "vfio-user" ? { plainRead: (offset: number) => bar0.word(offset) !== null } : {}),
     irq: dev,
     close() {
       if (closed) return;
