@@ -3,8 +3,9 @@
  * costs one Atomics.load per watched word (544 words over vfio-user, ~1.5 us) plus ~80
  * counter stores, too much for every pass of a busy loop that moves a few dozen frames per
  * pass. So the busy loop calls poll(): one slice of the watch list per call (the whole list is
- * covered every few calls, microseconds apart under load) and statistics republished at most
- * every PUBLISH_NS. sync() is the full pass (idle loop, manual clock, tests).
+ * covered every few calls, microseconds apart under load; the first store found triggers a full
+ * pass) and statistics republished at most every PUBLISH_NS. sync() is the full pass (idle
+ * loop, manual clock, tests).
  */
 
 import type { Port } from "./port.ts";
@@ -47,7 +48,16 @@ export class MappedSync {
     if (from >= n) from = 0;
     const to = Math.min(n, from + POLL_SLICE_WORDS);
     this.cursor = to;
-    const changed = this.scan(from, to);
+    let changed = this.scan(from, to);
+    if (changed > 0) {
+      // A client store turned up: the driver is configuring the card. The card would have applied
+      // every store already made, so apply all pending ones now, in this pass; otherwise a later
+      // store seen in an earlier slice (a queue enable) could take effect before an earlier one in
+      // a later slice (the RSS key) and frames would meet half a configuration. Steady traffic
+      // stores only tails, which are not watched, so this costs nothing while frames flow.
+      changed += this.scan(0, n);
+      this.cursor = 0;
+    }
     if (now - this.publishedAt >= PUBLISH_NS) this.publishStats(now);
     return changed;
   }
