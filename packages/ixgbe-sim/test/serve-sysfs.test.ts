@@ -66,6 +66,7 @@ whenAvailable(
     test("the ixgbe driver's sysfs back-end opens it; the client is found and later dropped", async () => {
       const spec = sim.sysfs[0] as string;
       const backend = await openBackend(spec);
+      let before: PortView;
       try {
         expect(backend.kind).toBe("sysfs");
         expect(backend.deviceId).toBe(0x10fb);
@@ -79,10 +80,11 @@ whenAvailable(
         expect(
           (backend.bar0.read32(R.STATUS) >>> R.STATUS_LAN_ID_SHIFT) & R.STATUS_LAN_ID_MASK,
         ).toBe(0);
+        // Counted before the client goes: the model may notice the unmap at once.
+        before = (await sim.control(0, "stats")) as PortView;
       } finally {
         backend.close();
       }
-      const before = (await sim.control(0, "stats")) as PortView;
       const deadline = Date.now() + 2000;
       let after = before;
       while (after.transport.sysfs.clientPid !== -1 && Date.now() < deadline) {
