@@ -18,7 +18,7 @@ export interface EmbeddedSim {
   readonly handle: SimHandle;
   /** The generators' and sinks' measurement once the model settled, or null. */
   traffic(): TrafficReport | null;
-  /** Runs a control command on a port (synchronous); throws SimError CONTROL. */
+  /** Runs a control command on a port (synchronous); throws IxgbeSimError CONTROL. */
   control(port: number, command: string, args?: Record<string, unknown>): unknown;
   /**
    * Stops the model: SIGTERM, then waits (blocking, up to 3 s; SIGKILL after) until it exited.

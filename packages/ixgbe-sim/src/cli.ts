@@ -8,7 +8,7 @@ import { writeSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { runCtl } from "./control/ctl.ts";
-import { SimError } from "./runtime/errors.ts";
+import { IxgbeSimError } from "./errors.ts";
 import { type LoopControl, runLoop } from "./runtime/loop.ts";
 import {
   DEFAULT_SOCKET_DIR,
@@ -17,7 +17,6 @@ import {
   splitWireList,
 } from "./runtime/options.ts";
 import { Sim } from "./runtime/sim.ts";
-import { WireError } from "./wire/errors.ts";
 import { WIRE_SPEC_FORMS } from "./wire/spec.ts";
 
 const USAGE = `usage: ixgbe-sim --ports N --wire SPEC [options]
@@ -115,7 +114,7 @@ async function serve(argv: string[]): Promise<number> {
   try {
     sim = new Sim(opts, log);
   } catch (e) {
-    if (e instanceof WireError && (e.code === "BAD_SPEC" || e.code === "CABLE_UNPAIRED")) {
+    if (e instanceof IxgbeSimError && (e.code === "BAD_SPEC" || e.code === "CABLE_UNPAIRED")) {
       usageError(e.message);
     }
     log(`cannot start: ${(e as Error).message}`);
@@ -155,7 +154,7 @@ if (import.meta.main) {
     (code) => process.exit(code),
     (e) => {
       process.stderr.write(
-        `ixgbe-sim: ${e instanceof SimError ? e.message : (e as Error).stack}\n`,
+        `ixgbe-sim: ${e instanceof IxgbeSimError ? e.message : (e as Error).stack}\n`,
       );
       process.exit(1);
     },

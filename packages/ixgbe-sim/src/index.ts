@@ -21,6 +21,8 @@ export { QUEUE_WIRE_SPEC, QueueWire } from "./control/queue-wire.ts";
 export type { DmaSpace } from "./dma/dma-space.ts";
 export { type PhysicalDmaOptions, PhysicalDmaSpace } from "./dma/physical.ts";
 export { type MapOptions, WindowDmaSpace } from "./dma/window-dma.ts";
+// ---- errors: every setup-time failure of the package ----
+export { IxgbeSimError, type IxgbeSimErrorCode } from "./errors.ts";
 // ---- the model ----
 export {
   barSizeMask,
@@ -32,7 +34,6 @@ export {
   MSIX_PBA_OFFSET,
 } from "./model/config-space.ts";
 export { Device, type DevicePortOptions } from "./model/device.ts";
-export { IxgbeSimError, type IxgbeSimErrorCode } from "./model/errors.ts";
 export type {
   DmaFaultSpec,
   DmaTarget,
@@ -52,7 +53,6 @@ export {
 } from "./model/register-map.ts";
 export { STAT_REGISTERS, type StatRegister } from "./model/stats.ts";
 export type { PortStats } from "./model/stats-report.ts";
-export { SimError, type SimErrorCode } from "./runtime/errors.ts";
 export { type LoopControl, type LoopOptions, runLoop } from "./runtime/loop.ts";
 export {
   DEFAULT_SOCKET_DIR,
@@ -78,7 +78,6 @@ export { IRQ_COUNTS, VfioUserPort, type VfioUserPortOptions } from "./serve/vfio
 // ---- wires ----
 export { CableWire } from "./wire/cable.ts";
 export { DuplexWire } from "./wire/duplex.ts";
-export { WireError, type WireErrorCode } from "./wire/errors.ts";
 export { type GeneratorOptions, GeneratorWire } from "./wire/generator.ts";
 export { NullWire } from "./wire/null.ts";
 export { PcapRecordWire, PcapReplayWire } from "./wire/pcap.ts";

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { geteuid } from "@dataplane/sys";
 import { PhysicalDmaSpace } from "../src/dma/physical.ts";
 import { parseHugeMappings } from "../src/dma/physical-maps.ts";
-import { IxgbeSimError } from "../src/model/errors.ts";
+import { IxgbeSimError } from "../src/errors.ts";
 
 const free = Number(
   /HugePages_Free:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0,

@@ -5,7 +5,7 @@
 import { expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connectVfioUser } from "@dataplane/vfio";
-import { SimError } from "../src/runtime/errors.ts";
+import { IxgbeSimError } from "../src/errors.ts";
 import { startSim } from "../src/runtime/start.ts";
 
 const PARENT = new URL("./process-parent-fixture.ts", import.meta.url).pathname;
@@ -57,7 +57,7 @@ test("a simulator that cannot start reports its stderr", async () => {
   await Bun.write(file, "x");
   try {
     const err = await startSim({ ports: 1, wires: ["null"], socketDir: file }).catch((e) => e);
-    expect(err).toBeInstanceOf(SimError);
+    expect(err).toBeInstanceOf(IxgbeSimError);
     expect(err.code).toBe("START_FAILED");
     expect(err.message).toMatch(/exited with code 1[\s\S]*cannot start/);
   } finally {

@@ -1,6 +1,6 @@
 /* cable: two ends back to back (and loopback), bounded rings with counted overflow, pairing rules. */
 import { describe, expect, test } from "bun:test";
-import type { WireError } from "../src/wire/errors.ts";
+import type { IxgbeSimError } from "../src/errors.ts";
 import type { Wire } from "../src/wire/wire.ts";
 import { WireSet } from "../src/wire/wire-set.ts";
 
@@ -69,7 +69,7 @@ describe("cable", () => {
       try {
         set.open("y", "cable:x");
       } catch (err) {
-        return err as WireError;
+        return err as IxgbeSimError;
       }
     })();
     expect(e?.code).toBe("CABLE_UNPAIRED");

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { WireError } from "../src/wire/errors.ts";
+import { IxgbeSimError } from "../src/errors.ts";
 import { indexPcap, PCAP_MAGIC_NS, pcapFrames, readPcapFile } from "../src/wire/pcap-format.ts";
 import type { Wire } from "../src/wire/wire.ts";
 import { WireSet } from "../src/wire/wire-set.ts";
@@ -89,8 +89,8 @@ describe("pcap", () => {
       try {
         indexPcap(bytes, "x.pcap");
       } catch (e) {
-        expect(e).toBeInstanceOf(WireError);
-        return (e as WireError).message;
+        expect(e).toBeInstanceOf(IxgbeSimError);
+        return (e as IxgbeSimError).message;
       }
       return "accepted";
     };

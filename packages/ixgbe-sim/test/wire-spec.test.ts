@@ -1,14 +1,14 @@
 /* parseWireSpec: every form, defaults, and errors that name the bad part and list valid forms. */
 import { describe, expect, test } from "bun:test";
-import { WireError } from "../src/wire/errors.ts";
+import { IxgbeSimError } from "../src/errors.ts";
 import { parseWireSpec } from "../src/wire/spec.ts";
 
-function error(text: string): WireError {
+function error(text: string): IxgbeSimError {
   try {
     parseWireSpec(text);
   } catch (e) {
-    expect(e).toBeInstanceOf(WireError);
-    return e as WireError;
+    expect(e).toBeInstanceOf(IxgbeSimError);
+    return e as IxgbeSimError;
   }
   throw new Error(`"${text}" was accepted`);
 }

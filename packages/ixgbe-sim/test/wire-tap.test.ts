@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { geteuid } from "@dataplane/sys";
-import { WireError } from "../src/wire/errors.ts";
+import { IxgbeSimError } from "../src/errors.ts";
 import type { Wire } from "../src/wire/wire.ts";
 import { WireSet } from "../src/wire/wire-set.ts";
 
@@ -146,9 +146,9 @@ describe.skipIf(why !== null)(`tap (${why ?? "root"})`, () => {
       new WireSet().open("p0", "tap:lo");
       throw new Error("tap:lo was accepted");
     } catch (e) {
-      expect(e).toBeInstanceOf(WireError);
-      expect((e as WireError).code).toBe("TAP_FAILED");
-      expect((e as WireError).message).toContain('"lo"');
+      expect(e).toBeInstanceOf(IxgbeSimError);
+      expect((e as IxgbeSimError).code).toBe("TAP_FAILED");
+      expect((e as IxgbeSimError).message).toContain('"lo"');
     }
   });
 

@@ -1,26 +1,30 @@
 /*
  * IxgbeDevice: opens an 82599 through a back-end, runs the datasheet's init sequence and
  * exposes batch RX/TX per queue. Setup methods are async and throw IxgbeError; rxBatch and
- * txBatch are the allocation-free hot path (see rx-queue.ts / tx-queue.ts).
+ * txBatch are the allocation-free hot path (see rx-queue.ts / tx-queue.ts). This file ties the
+ * parts together: the init sequence is in device-init.ts, queue lookups and pool sharing in
+ * device-queues.ts, recovery in device-recover.ts and teardown in device-close.ts.
  */
 import type { Mmio } from "@dataplane/pci";
 import { checkIdentity } from "./backend/identity.ts";
 import { type BackendOptions, openBackend } from "./backend/open.ts";
 import type { Backend, DmaBlock, ForeignMemory } from "./backend/types.ts";
+import { runAllSteps, stopDevice, takeBackAll } from "./device-close.ts";
+import { goLive, resetAndSetupRx, setupInterrupts, setupTxAndStartQueues } from "./device-init.ts";
+import { pickQueue, poolMemory, queueParts, switchTxPool, waitForFrame } from "./device-queues.ts";
+import { stopForRecovery } from "./device-recover.ts";
 import { IxgbeError } from "./errors.ts";
 import {
   exportProblem,
   exportQueues,
-  isHandedOff,
   type QueueHandoff,
   type QueueParts,
   type ReclaimOptions,
   reclaimQueue,
-  releaseAbandoned,
 } from "./handoff.ts";
 import { checkHealth, type DeviceHealth } from "./health.ts";
-import { RxInterrupts } from "./interrupts.ts";
-import { initLink, type LinkStatus, readLink, waitForLink } from "./link.ts";
+import type { RxInterrupts } from "./interrupts.ts";
+import { type LinkStatus, readLink } from "./link.ts";
 import { readMac, setPromiscuous, writeMac } from "./mac.ts";
 import {
   formatMac,
@@ -30,13 +34,10 @@ import {
   resolveOptions,
 } from "./options.ts";
 import type { BufferPool } from "./pool.ts";
-import { quiesce, resetDevice } from "./reset.ts";
 import { QueueResources } from "./resources.ts";
-import { disableRss, programRss, type RssSetup } from "./rss.ts";
-import { enableRx, finishRxInit, initRxGlobal, initRxQueue, startRxQueue } from "./rx-init.ts";
+import type { RssSetup } from "./rss.ts";
 import type { RxQueue } from "./rx-queue.ts";
-import { type IxgbeStats, mapQueueStats, StatsAccumulator } from "./stats.ts";
-import { enableTxDma, initTxGlobal, initTxQueue, startTxQueue } from "./tx-init.ts";
+import { type IxgbeStats, StatsAccumulator } from "./stats.ts";
 import type { TxQueue } from "./tx-queue.ts";
 
 /** Options of IxgbeDevice.open: driver options plus where to find the device. */
@@ -102,33 +103,11 @@ export class IxgbeDevice {
   private async init(recovering = false): Promise<void> {
     const { mmio, options: o, backend, res } = this;
     const name = backend.name;
-    await resetDevice(mmio, o.timeouts, name);
-    if (o.macAddress !== null) writeMac(mmio, o.macAddress);
-    initLink(mmio);
-    this.stats.restarted(); // the reset cleared every counter, free-running ones included
-    if (recovering) this.stats.update(mmio);
-    else this.stats.clear(mmio);
-    initRxGlobal(mmio);
-    for (const [q, ring] of res.rxRings.entries()) initRxQueue(mmio, q, ring);
-    finishRxInit(mmio, o.rxQueues);
-    mapQueueStats(mmio, o.rxQueues, o.txQueues);
-    if (o.rss !== false && o.rxQueues > 1) this.rss = programRss(mmio, o.rss, o.rxQueues);
-    else disableRss(mmio);
-    initTxGlobal(mmio);
-    for (const [q, ring] of res.txRings.entries()) initTxQueue(mmio, q, ring);
-    enableTxDma(mmio);
-    for (const q of this.rx) await startRxQueue(mmio, q, o.timeouts.queueMs, name, recovering);
-    for (const q of this.tx) await startTxQueue(mmio, q.id, o.timeouts.queueMs, name);
-    this.irqs = RxInterrupts.setup(
-      mmio,
-      backend.irq,
-      o.interruptQueues,
-      o.interruptThrottleUs,
-      name,
-    );
-    enableRx(mmio);
-    setPromiscuous(mmio, o.promiscuous);
-    if (o.waitForLink) await waitForLink(mmio, o.timeouts.linkMs, name);
+    const rss = await resetAndSetupRx(mmio, o, res, this.stats, recovering, name);
+    if (rss !== null) this.rss = rss;
+    await setupTxAndStartQueues(mmio, res, o, name, recovering);
+    this.irqs = setupInterrupts(mmio, backend, o);
+    await goLive(mmio, o, name);
   }
 
   /** Back-end name (PCI address, socket path or directory). */
@@ -163,12 +142,14 @@ export class IxgbeDevice {
 
   /** The RX queue object (its rxBatch skips one indirection). Throws BAD_CONFIG, HANDED_OFF. */
   rxQueue(q: number): RxQueue {
-    return this.check(this.rx, q, "RX");
+    this.guard();
+    return pickQueue(this.rx, q, "RX", this.name);
   }
 
   /** The TX queue object. Throws BAD_CONFIG, HANDED_OFF. */
   txQueue(q: number): TxQueue {
-    return this.check(this.tx, q, "TX");
+    this.guard();
+    return pickQueue(this.tx, q, "TX", this.name);
   }
 
   /** The pool RX queue q receives into; received buffers are freed back here. */
@@ -188,16 +169,7 @@ export class IxgbeDevice {
    * virtual address, as the driver maps its own). Throws BAD_CONFIG while buffers are in flight.
    */
   useTxPool(q: number, pool: BufferPool, memory?: ForeignMemory): void {
-    const tx = this.txQueue(q);
-    tx.clean();
-    if (tx.inFlight !== 0) {
-      throw new IxgbeError(
-        "BAD_CONFIG",
-        `TX queue ${q} still has ${tx.inFlight} buffers in flight; switch pools before sending`,
-      );
-    }
-    if (memory !== undefined) this.backend.mapForeign(memory);
-    tx.pool = pool;
+    switchTxPool(this.txQueue(q), q, pool, memory, this.backend);
   }
 
   /**
@@ -230,54 +202,12 @@ export class IxgbeDevice {
   /** @internal What handoff.ts needs about queue pair q. Throws BAD_CONFIG, CLOSED. */
   handoffParts(q: number): QueueParts {
     this.guard();
-    return this.parts(q);
-  }
-
-  private parts(q: number): QueueParts {
-    const { res } = this;
-    const rx = this.rx[q];
-    const tx = this.tx[q];
-    const rxArea = res.state?.rx[q];
-    const txArea = res.state?.tx[q];
-    if (!Number.isInteger(q) || !rx || !tx || !rxArea || !txArea) {
-      throw new IxgbeError(
-        "BAD_CONFIG",
-        `queue pair ${q} does not exist (0..${Math.min(this.rx.length, this.tx.length) - 1})`,
-      );
-    }
-    return {
-      name: this.name,
-      queue: q,
-      bar0: this.mmio,
-      rx,
-      tx,
-      rxRing: res.rxRings[q] as QueueParts["rxRing"],
-      txRing: res.txRings[q] as QueueParts["txRing"],
-      rxArea,
-      txArea,
-      allRx: this.rx,
-      allTx: this.tx,
-    };
+    return queueParts(this.res, this.mmio, this.name, q);
   }
 
   /** Blocks up to `timeoutMs` for a frame on an interrupt-mode RX queue; true when one is ready. */
   waitForRx(queue: number, timeoutMs: number): boolean {
-    const rx = this.rxQueue(queue);
-    if (rx.ready()) return true;
-    if (this.irqs === null || !this.irqs.has(queue)) {
-      throw new IxgbeError(
-        "BAD_CONFIG",
-        `RX queue ${queue} is not in interrupt mode; open with interruptQueues: [${queue}]`,
-      );
-    }
-    // A wake-up can be stale: its frame was taken by an rxBatch before this wait. Wait again
-    // until a frame really is there or the time is up.
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const woke = this.irqs.wait(queue, Math.max(0, Math.ceil(deadline - performance.now())));
-      if (rx.ready()) return true;
-      if (!woke || performance.now() >= deadline) return false;
-    }
+    return waitForFrame(this.rxQueue(queue), this.irqs, queue, timeoutMs);
   }
 
   /** The MAC address of receive-address entry 0, "aa:bb:cc:dd:ee:ff". */
@@ -320,16 +250,7 @@ export class IxgbeDevice {
    */
   async recover(): Promise<void> {
     this.guard();
-    const away = this.rx.findIndex((q) => q.isSuspended);
-    if (away >= 0) {
-      throw new IxgbeError(
-        "HANDED_OFF",
-        `${this.name}: queue ${away} is handed to a Worker; reclaimQueue(${away}) before recover()`,
-      );
-    }
-    this.stats.update(this.mmio); // a reset clears the counters: keep what they hold now
-    quiesce(this.mmio, this.rx.length, this.tx.length, this.options.timeouts.resetMs);
-    for (const q of this.tx) q.rewind();
+    stopForRecovery(this.mmio, this.res, this.stats, this.options.timeouts.resetMs, this.name);
     this.irqs?.close();
     this.irqs = null;
     await this.init(true);
@@ -342,19 +263,7 @@ export class IxgbeDevice {
    */
   rxPoolMemory(q: number): ForeignMemory {
     this.rxQueue(q);
-    const block = this.res.rxPoolBlocks[q] as DmaBlock;
-    if (block.fd === undefined || block.fd < 0) {
-      throw new IxgbeError(
-        "BAD_CONFIG",
-        `${this.name}: RX queue ${q}'s pool memory has no file descriptor to share (back-end ${this.kind})`,
-      );
-    }
-    return {
-      address: block.address,
-      bytes: block.bytes,
-      fd: block.fd,
-      fdOffset: block.fdOffset ?? 0,
-    };
+    return poolMemory(this.res.rxPoolBlocks[q] as DmaBlock, q, this.name, this.kind);
   }
 
   /** Link state and speed from LINKS. */
@@ -384,28 +293,14 @@ export class IxgbeDevice {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const errors: unknown[] = [];
-    const step = (f: () => void) => {
-      try {
-        f();
-      } catch (e) {
-        errors.push(e);
-      }
-    };
-    step(() => this.takeBackAll());
-    step(() => this.stopDevice());
-    step(() => this.irqs?.close());
-    step(() => this.res.release());
-    step(() => this.backend.close());
-    if (errors.length > 0) {
-      throw new IxgbeError(
-        "DEVICE_FAULT",
-        `closing ${this.name}: ${(errors[0] as Error).message}`,
-        {
-          cause: errors[0],
-        },
-      );
-    }
+    const { mmio, res } = this;
+    runAllSteps(this.name, [
+      () => takeBackAll(res, mmio, this.name),
+      () => stopDevice(mmio, res, this.options.timeouts.resetMs),
+      () => this.irqs?.close(),
+      () => res.release(),
+      () => this.backend.close(),
+    ]);
   }
 
   /** True once close() ran. */
@@ -417,41 +312,7 @@ export class IxgbeDevice {
     this.close();
   }
 
-  // Queues still handed off at close: their Workers must be gone (their memory is about to be
-  // unmapped); take them back by force so the pools' blocks are released.
-  private takeBackAll(): void {
-    const n = Math.min(this.rx.length, this.tx.length);
-    for (let q = 0; q < n; q++) {
-      const rx = this.rx[q] as RxQueue;
-      if (isHandedOff(rx)) reclaimQueue(this.parts(q), { force: true });
-      releaseAbandoned(rx);
-    }
-  }
-
-  private stopDevice(): void {
-    quiesce(this.mmio, this.rx.length, this.tx.length, this.options.timeouts.resetMs);
-    for (const q of this.tx) q.releaseAll();
-  }
-
   private guard(): void {
     if (this.closed) throw new IxgbeError("CLOSED", `${this.name} is closed; open it again`);
-  }
-
-  private check<T>(list: T[], q: number, dir: string): T {
-    this.guard();
-    const v = list[q];
-    if (!Number.isInteger(q) || v === undefined) {
-      throw new IxgbeError(
-        "BAD_CONFIG",
-        `${dir} queue ${q} does not exist (0..${list.length - 1})`,
-      );
-    }
-    if ((v as { isSuspended?: boolean }).isSuspended === true) {
-      throw new IxgbeError(
-        "HANDED_OFF",
-        `${dir} queue ${q} of ${this.name} is handed to a Worker; reclaimQueue(${q}) before using it here`,
-      );
-    }
-    return v;
   }
 }

@@ -13,7 +13,7 @@ import {
   setSocketTimeouts,
   unixSocket,
 } from "@dataplane/sys";
-import { SimError } from "../runtime/errors.ts";
+import { IxgbeSimError } from "../errors.ts";
 
 /** One control request. `port` is omitted for commands about the whole simulator. */
 export interface ControlRequest {
@@ -35,7 +35,7 @@ export class ControlClient {
   private pending = "";
   private closed = false;
 
-  /** Connects to `path`. Throws SimError CONTROL when nobody listens there. */
+  /** Connects to `path`. Throws IxgbeSimError CONTROL when nobody listens there. */
   constructor(
     readonly path: string,
     private readonly timeoutMs = 5000,
@@ -46,7 +46,7 @@ export class ControlClient {
       setSocketTimeouts(this.fd, 0, timeoutMs);
     } catch (e) {
       close(this.fd);
-      throw new SimError(
+      throw new IxgbeSimError(
         "CONTROL",
         `cannot connect to the control socket ${path}: ${(e as Error).message}; is ixgbe-sim running with this --socket-dir?`,
         { cause: e },
@@ -54,30 +54,30 @@ export class ControlClient {
     }
   }
 
-  /** Sends `req` and returns the raw reply. Throws SimError TIMEOUT or CONTROL. */
+  /** Sends `req` and returns the raw reply. Throws IxgbeSimError TIMEOUT or CONTROL. */
   send(req: ControlRequest): ControlReply {
     return this.sendLine(JSON.stringify(req), req.cmd);
   }
 
   /** Sends one line as it is (no newline inside) and returns the reply. */
   sendLine(line: string, what = "request"): ControlReply {
-    if (this.closed) throw new SimError("CLOSED", "control client is closed");
+    if (this.closed) throw new IxgbeSimError("CLOSED", "control client is closed");
     sendAll(this.fd, new TextEncoder().encode(`${line}\n`));
     const reply = this.readLine(what);
     try {
       return JSON.parse(reply) as ControlReply;
     } catch (e) {
-      throw new SimError("CONTROL", `unreadable reply to ${what}: ${reply.slice(0, 200)}`, {
+      throw new IxgbeSimError("CONTROL", `unreadable reply to ${what}: ${reply.slice(0, 200)}`, {
         cause: e,
       });
     }
   }
 
-  /** Sends `req` and returns its result; an error reply becomes SimError CONTROL. */
+  /** Sends `req` and returns its result; an error reply becomes IxgbeSimError CONTROL. */
   call(req: ControlRequest): unknown {
     const reply = this.send(req);
     if (reply.ok) return reply.result;
-    throw new SimError("CONTROL", `${req.cmd}: ${reply.error.message} (${reply.error.code})`);
+    throw new IxgbeSimError("CONTROL", `${req.cmd}: ${reply.error.message} (${reply.error.code})`);
   }
 
   /** Closes the connection. Idempotent. */
@@ -102,14 +102,17 @@ export class ControlClient {
       }
       const left = deadline - Date.now();
       if (left <= 0 || pollOne(this.fd, C.POLLIN, left) === 0) {
-        throw new SimError(
+        throw new IxgbeSimError(
           "TIMEOUT",
           `no reply to ${what} within ${this.timeoutMs} ms from ${this.path}`,
         );
       }
       const r = recvMessage(this.fd, this.buf);
       if (r.bytes === 0) {
-        throw new SimError("CONTROL", `the simulator closed ${this.path} before answering ${what}`);
+        throw new IxgbeSimError(
+          "CONTROL",
+          `the simulator closed ${this.path} before answering ${what}`,
+        );
       }
       this.pending += this.decoder.decode(this.buf.subarray(0, r.bytes), { stream: true });
     }

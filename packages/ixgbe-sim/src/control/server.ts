@@ -20,7 +20,7 @@ import {
   unixSocket,
   unlink,
 } from "@dataplane/sys";
-import { SimError } from "../runtime/errors.ts";
+import { IxgbeSimError } from "../errors.ts";
 
 /** Longest request line accepted (an injected 9018-byte frame in hex fits easily). */
 export const MAX_LINE = 256 * 1024;
@@ -59,7 +59,7 @@ export class ControlServer {
       listen(this.listenFd, MAX_CLIENTS);
     } catch (e) {
       close(this.listenFd);
-      throw new SimError("SERVE_FAILED", `cannot listen on ${path}: ${(e as Error).message}`, {
+      throw new IxgbeSimError("SERVE_FAILED", `cannot listen on ${path}: ${(e as Error).message}`, {
         cause: e,
       });
     }
@@ -177,7 +177,7 @@ export class ControlServer {
 export function removeStale(path: string): void {
   if (!existsSync(path)) return;
   if (!lstatSync(path).isSocket()) {
-    throw new SimError(
+    throw new IxgbeSimError(
       "SERVE_FAILED",
       `${path} exists and is not a socket; choose another directory`,
     );
@@ -193,7 +193,7 @@ export function removeStale(path: string): void {
     close(probe);
   }
   if (alive) {
-    throw new SimError(
+    throw new IxgbeSimError(
       "SERVE_FAILED",
       `another simulator already listens on ${path}; stop it or give --socket-dir another directory`,
     );

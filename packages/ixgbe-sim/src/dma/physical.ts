@@ -10,7 +10,7 @@
  * Needs root: map_files and real PFNs both need CAP_SYS_ADMIN.
  */
 import { close, constants as K, mmap, munmap, open, pread, SysError, viewOf } from "@dataplane/sys";
-import { IxgbeSimError } from "../model/errors.ts";
+import { IxgbeSimError } from "../errors.ts";
 import type { DmaSpace } from "./dma-space.ts";
 import { type ClientMapping, readClientMappings } from "./physical-maps.ts";
 

@@ -4,7 +4,7 @@
  * fixed IOVA base) and by servers whose DMA regions arrive as mappings (vfio-user DMA_MAP).
  */
 import { addressOf, constants as C, mmap, munmap, viewOf } from "@dataplane/sys";
-import { IxgbeSimError } from "../model/errors.ts";
+import { IxgbeSimError } from "../errors.ts";
 import type { DmaSpace } from "./dma-space.ts";
 
 const TWO_32 = 4294967296;

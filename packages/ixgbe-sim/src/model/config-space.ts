@@ -5,7 +5,7 @@
  * Capability offsets follow what lspci shows for X520 cards; the server serves this image.
  */
 import * as R from "@dataplane/ixgbe/regs";
-import { IxgbeSimError } from "./errors.ts";
+import { IxgbeSimError } from "../errors.ts";
 
 /** Capability offsets in the image. */
 export const CAP = { PM: 0x40, MSI: 0x50, MSIX: 0x70, PCIE: 0xa0 } as const;

@@ -2,8 +2,9 @@
  * Device: the dual-port 82599ES as a whole, two Port functions that share nothing but the
  * package. A server exposes each port as its own PCI function (or its own vfio-user device).
  */
+
+import { IxgbeSimError } from "../errors.ts";
 import { configSpace } from "./config-space.ts";
-import { IxgbeSimError } from "./errors.ts";
 import { Port, type PortOptions } from "./port.ts";
 
 /** Per-port options without the LAN ID (taken from the position). */

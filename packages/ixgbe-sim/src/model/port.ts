@@ -6,10 +6,10 @@
  */
 import * as R from "@dataplane/ixgbe/regs";
 import type { DmaSpace } from "../dma/dma-space.ts";
+import { IxgbeSimError } from "../errors.ts";
 import type { Wire } from "../wire/wire.ts";
 import { KS, PortCore } from "./core.ts";
 import { applyResetValues, eepromImage, parseMac } from "./defaults.ts";
-import { IxgbeSimError } from "./errors.ts";
 import type { DmaFaultSpec, FaultRecord, MalformedSpec } from "./faults.ts";
 import { LinkUnit } from "./link.ts";
 import { MappedSync } from "./mapped-sync.ts";

@@ -2,6 +2,7 @@
  * Frames held in the RX packet buffer (RXPBSIZE(0)): a frame whose queue has no free
  * descriptor and does not drop (SRRCTL.DROP_EN = 0) waits there and blocks every later frame,
  * as on the card, until descriptors appear; when the buffer is full new frames are missed.
+ * place() is where every RX frame meets its queue: delivered, dropped or held.
  */
 import * as R from "@dataplane/ixgbe/regs";
 import { KS, type PortCore } from "./core.ts";
@@ -9,7 +10,7 @@ import type { PacketBuffer } from "./packet-buffer.ts";
 import { MODE_DROP, NO_DESC, type RxRings } from "./rx-rings.ts";
 import { S } from "./stats.ts";
 
-/** Holding, missing and draining frames of one port's packet buffer. */
+/** Places frames in their queues; holds, misses and drains those of the packet buffer. */
 export class HeldFrames {
   constructor(
     private readonly c: PortCore,
@@ -80,5 +81,34 @@ export class HeldFrames {
       work++;
     }
     return work;
+  }
+
+  /**
+   * Delivers the frame at buf[o..o+len) (native address `at`) to queue q; without a free
+   * descriptor it is dropped (DROP_EN/QDE) or held. Returns false when it was held.
+   */
+  place(
+    q: number,
+    buf: Uint8Array,
+    buf32: Uint32Array,
+    at: number,
+    o: number,
+    len: number,
+    hash: number,
+    info: number,
+    status: number,
+    pbCap: number,
+  ): boolean {
+    const rings = this.rings;
+    if (rings.deliver(q, buf, buf32, at - o, o, len, hash, info, status) !== NO_DESC) return true;
+    const c = this.c;
+    if ((rings.mode[q] & MODE_DROP) !== 0) {
+      c.counters.acc[S.QPRDC + rings.slot[q]]++;
+      c.k[KS.DROP_NO_DESCRIPTOR]++;
+      return true;
+    }
+    c.counters.acc[S.RNBC]++;
+    this.hold(q, at, len, hash, info, status, pbCap);
+    return false;
   }
 }

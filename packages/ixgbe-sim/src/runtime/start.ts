@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { ControlClient } from "../control/client.ts";
-import { SimError } from "./errors.ts";
+import { IxgbeSimError } from "../errors.ts";
 import { type SimOptionsInput, SimOptionsSchema } from "./options.ts";
 import type { ReadyInfo } from "./sim.ts";
 
@@ -38,7 +38,7 @@ export interface SimHandle {
   readonly controlPath: string;
   /** The socket directory (removed by stop() when startSim created it). */
   readonly socketDir: string;
-  /** Sends a control command (see `ixgbe-sim ctl help`); rejects with SimError CONTROL. */
+  /** Sends a control command (see `ixgbe-sim ctl help`); rejects with IxgbeSimError CONTROL. */
   control(port: number | null, command: string, args?: Record<string, unknown>): Promise<unknown>;
   /** stats of every port. */
   stats(): Promise<unknown>;
@@ -61,14 +61,14 @@ function cliArgs(o: ReturnType<typeof SimOptionsSchema.parse>, socketDir: string
 }
 
 /**
- * Starts a simulator process and waits until it serves. Throws SimError BAD_USAGE (invalid
+ * Starts a simulator process and waits until it serves. Throws IxgbeSimError BAD_USAGE (invalid
  * options), START_FAILED (the process exited; its stderr is in the message) or TIMEOUT.
  */
 export async function startSim(options: StartSimOptions): Promise<SimHandle> {
   const { startTimeoutMs = 10_000, stopTimeoutMs = 3000, processGroup = false, ...rest } = options;
   const parsed = SimOptionsSchema.safeParse(rest);
   if (!parsed.success) {
-    throw new SimError(
+    throw new IxgbeSimError(
       "BAD_USAGE",
       `startSim: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
     );
@@ -96,8 +96,8 @@ export async function startSim(options: StartSimOptions): Promise<SimHandle> {
     await proc.exited;
     await drained.catch(() => {});
     if (ownDir) rmSync(socketDir, { recursive: true, force: true });
-    throw e instanceof SimError && e.code !== "TIMEOUT"
-      ? new SimError(e.code, `${e.message}\n${tail}`)
+    throw e instanceof IxgbeSimError && e.code !== "TIMEOUT"
+      ? new IxgbeSimError(e.code, `${e.message}\n${tail}`)
       : e;
   }
   return handle(proc, info, { socketDir, ownDir, stopTimeoutMs, tail: () => tail, drained });
@@ -120,14 +120,14 @@ async function readyLine(
     while (!text.includes("\n")) {
       const r = await Promise.race([reader.read(), timeout]);
       if (r === "timeout" || Date.now() > deadline) {
-        throw new SimError(
+        throw new IxgbeSimError(
           "TIMEOUT",
           `ixgbe-sim printed no ready line within ${timeoutMs} ms\n${tail()}`,
         );
       }
       if (r.done) {
         const code = await proc.exited;
-        throw new SimError(
+        throw new IxgbeSimError(
           "START_FAILED",
           `ixgbe-sim exited with code ${code} before it was ready:`,
         );
@@ -145,7 +145,7 @@ async function readyLine(
   } catch {
     // fall through
   }
-  throw new SimError(
+  throw new IxgbeSimError(
     "START_FAILED",
     `ixgbe-sim printed an unexpected first line: ${line.slice(0, 200)}`,
   );
@@ -185,7 +185,7 @@ function handle(
     );
     if (s.ownDir) rmSync(s.socketDir, { recursive: true, force: true });
     if (code !== 0 || left.length > 0 || sysfsLeft.length > 0) {
-      throw new SimError(
+      throw new IxgbeSimError(
         "STOP_FAILED",
         `ixgbe-sim ${proc.pid} stopped with code ${code}; left behind: ${[...left, ...sysfsLeft.map((p) => p.sysfs)].join(", ") || "nothing"}\n${s.tail()}`,
       );

@@ -14,7 +14,7 @@ import {
   open,
   viewOf,
 } from "@dataplane/sys";
-import { SimError } from "../runtime/errors.ts";
+import { IxgbeSimError } from "../errors.ts";
 
 /** A MAP_SHARED mapping of an fd this object owns. */
 export class SharedFile {
@@ -38,9 +38,13 @@ export class SharedFile {
       this.address = mmap(bytes, C.PROT_READ | C.PROT_WRITE, C.MAP_SHARED, fd, 0);
     } catch (e) {
       close(fd);
-      throw new SimError("SERVE_FAILED", `cannot size and map ${what}: ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw new IxgbeSimError(
+        "SERVE_FAILED",
+        `cannot size and map ${what}: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
     }
     const buffer = viewOf(this.address, bytes);
     this.u8 = new Uint8Array(buffer);
@@ -58,7 +62,7 @@ export class SharedFile {
     try {
       fd = open(path, C.O_RDWR | C.O_CREAT | C.O_CLOEXEC, 0o600);
     } catch (e) {
-      throw new SimError("SERVE_FAILED", `cannot create ${path}: ${(e as Error).message}`, {
+      throw new IxgbeSimError("SERVE_FAILED", `cannot create ${path}: ${(e as Error).message}`, {
         cause: e,
       });
     }

@@ -20,9 +20,9 @@ import {
 } from "node:fs";
 import { getpid } from "@dataplane/sys";
 import { PhysicalDmaSpace } from "../dma/physical.ts";
+import { IxgbeSimError } from "../errors.ts";
 import { MSIX_BAR, MSIX_BAR_BYTES } from "../model/config-space.ts";
 import { BAR_BYTES } from "../model/register-map.ts";
-import { SimError } from "../runtime/errors.ts";
 import { SharedFile } from "./bar-store.ts";
 import { busMasterEnabled, CONFIG_BYTES, clearBusMaster, fillConfig } from "./config.ts";
 
@@ -86,9 +86,9 @@ export class SysfsDeviceDir {
       this.resourcePath = fileIdentity(`${this.dir}/resource0`);
     } catch (e) {
       this.removeFiles();
-      throw e instanceof SimError
+      throw e instanceof IxgbeSimError
         ? e
-        : new SimError("SERVE_FAILED", `cannot build ${this.dir}: ${(e as Error).message}`, {
+        : new IxgbeSimError("SERVE_FAILED", `cannot build ${this.dir}: ${(e as Error).message}`, {
             cause: e,
           });
     }

@@ -15,10 +15,10 @@ import {
   VfioUserServer,
   type VfioUserServerOptions,
 } from "@dataplane/vfio";
+import { IxgbeSimError } from "../errors.ts";
 import { MSIX_BAR, MSIX_BAR_BYTES } from "../model/config-space.ts";
 import type { Port } from "../model/port.ts";
 import { BAR_BYTES, type MappedRange } from "../model/register-map.ts";
-import { SimError } from "../runtime/errors.ts";
 import { clearBusMaster, configWritableMask } from "./config.ts";
 
 /** IRQ indexes and counts offered: INTx 1, MSI 0, MSI-X 64. */
@@ -64,7 +64,7 @@ export class VfioUserPort {
         ...options.server,
       });
     } catch (e) {
-      throw new SimError(
+      throw new IxgbeSimError(
         "SERVE_FAILED",
         `cannot serve vfio-user on ${options.socketPath}: ${(e as Error).message}`,
         { cause: e },

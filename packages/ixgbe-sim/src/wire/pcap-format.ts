@@ -6,7 +6,7 @@
  * the file's bounds before trusting it.
  */
 import { readFileSync } from "node:fs";
-import { WireError } from "./errors.ts";
+import { IxgbeSimError } from "../errors.ts";
 
 /** Magic of microsecond-resolution files. */
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
@@ -47,10 +47,10 @@ export interface PcapIndex {
   timeNs: Float64Array;
 }
 
-/** Parses and indexes pcap bytes. Throws WireError BAD_PCAP naming what is wrong and where. */
+/** Parses and indexes pcap bytes. Throws IxgbeSimError BAD_PCAP naming what is wrong and where. */
 export function indexPcap(bytes: Uint8Array, name: string): PcapIndex {
   const bad = (what: string) =>
-    new WireError("BAD_PCAP", `${name}: ${what}; expected a classic pcap file (tcpdump -w)`);
+    new IxgbeSimError("BAD_PCAP", `${name}: ${what}; expected a classic pcap file (tcpdump -w)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < PCAP_FILE_HEADER) throw bad(`only ${bytes.byteLength} bytes long`);
   const magic = dv.getUint32(0, true);
@@ -110,7 +110,9 @@ export function readPcapFile(path: string): PcapIndex {
   try {
     bytes = readFileSync(path);
   } catch (cause) {
-    throw new WireError("PCAP_IO", `cannot read pcap file "${path}": ${String(cause)}`, { cause });
+    throw new IxgbeSimError("PCAP_IO", `cannot read pcap file "${path}": ${String(cause)}`, {
+      cause,
+    });
   }
   return indexPcap(bytes, path);
 }

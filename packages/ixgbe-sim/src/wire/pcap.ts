@@ -14,8 +14,8 @@ import {
   viewOf,
   writeFrom,
 } from "@dataplane/sys";
+import { IxgbeSimError } from "../errors.ts";
 import { RangeCopier } from "./copy.ts";
-import { WireError } from "./errors.ts";
 import {
   PCAP_FILE_HEADER,
   PCAP_RECORD_HEADER,
@@ -53,7 +53,7 @@ export class PcapRecordWire implements Wire {
     try {
       this.fd = open(path, K.O_WRONLY | K.O_CREAT | K.O_TRUNC | K.O_CLOEXEC, 0o644);
     } catch (cause) {
-      throw new WireError("PCAP_IO", `cannot create pcap file "${path}": ${String(cause)}`, {
+      throw new IxgbeSimError("PCAP_IO", `cannot create pcap file "${path}": ${String(cause)}`, {
         cause,
       });
     }

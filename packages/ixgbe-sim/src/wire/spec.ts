@@ -4,7 +4,7 @@
  * zod (unknown keys rejected); errors name the bad part and list every valid form.
  */
 import { z } from "zod";
-import { WireError } from "./errors.ts";
+import { IxgbeSimError } from "../errors.ts";
 import { MAX_FRAME, MIN_FRAME, parseMac } from "./frame.ts";
 
 /** A parsed wire spec. Rates are frames/s (Infinity = max); counts Infinity = unlimited. */
@@ -96,7 +96,7 @@ const ReplayOptions = z
   .strict();
 
 function fail(text: string, detail: string): never {
-  throw new WireError(
+  throw new IxgbeSimError(
     "BAD_SPEC",
     `bad wire spec "${text}": ${detail}\nvalid forms:\n  ${WIRE_SPEC_FORMS.join("\n  ")}`,
   );
@@ -223,7 +223,7 @@ function splitParts(text: string): string[] {
 }
 
 /**
- * Parses a wire spec (forms in WIRE_SPEC_FORMS). Throws WireError BAD_SPEC naming the bad part
+ * Parses a wire spec (forms in WIRE_SPEC_FORMS). Throws IxgbeSimError BAD_SPEC naming the bad part
  * and listing the valid forms.
  */
 export function parseWireSpec(text: string): WireSpec {

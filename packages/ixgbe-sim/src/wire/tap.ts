@@ -19,8 +19,8 @@ import {
   viewOf,
   writeFrom,
 } from "@dataplane/sys";
+import { IxgbeSimError } from "../errors.ts";
 import { RangeCopier } from "./copy.ts";
-import { WireError } from "./errors.ts";
 import { MIN_FRAME } from "./frame.ts";
 import type { Wire } from "./wire.ts";
 
@@ -146,9 +146,9 @@ export class TapWire implements Wire {
   }
 }
 
-function tapError(name: string, cause: unknown): WireError {
+function tapError(name: string, cause: unknown): IxgbeSimError {
   const why = cause instanceof SysError ? cause.message : String(cause);
-  return new WireError(
+  return new IxgbeSimError(
     "TAP_FAILED",
     `cannot create TAP device "${name}": ${why}; this needs root (CAP_NET_ADMIN), /dev/net/tun ` +
       "and a name not used by another device",

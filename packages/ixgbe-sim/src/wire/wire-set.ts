@@ -3,9 +3,10 @@
  * ties wires together: the two ends of a cable, generator ids, and the link that lets a sink
  * compare what arrived with what each generator in this process sent.
  */
+
+import { IxgbeSimError } from "../errors.ts";
 import { CableWire, cablePair, FrameRing } from "./cable.ts";
 import { DuplexWire } from "./duplex.ts";
-import { WireError } from "./errors.ts";
 import { parseMac } from "./frame.ts";
 import { GeneratorWire } from "./generator.ts";
 import { NullWire } from "./null.ts";
@@ -30,10 +31,10 @@ export class WireSet {
   /** Cable ends created by the first port of a pair, waiting for the peer to open them. */
   private readonly pending = new Map<string, { end: CableWire }>();
 
-  /** Builds the wire of `port` from a spec text or a parsed spec. Throws WireError. */
+  /** Builds the wire of `port` from a spec text or a parsed spec. Throws IxgbeSimError. */
   open(port: string, spec: string | WireSpec, options: WirePortOptions = {}): Wire {
     if (this.wires.has(port)) {
-      throw new WireError("BAD_SPEC", `port "${port}" already has a wire; open each port once`);
+      throw new IxgbeSimError("BAD_SPEC", `port "${port}" already has a wire; open each port once`);
     }
     const parsed = typeof spec === "string" ? parseWireSpec(spec) : spec;
     const wire = this.build(port, parsed, options);
@@ -49,7 +50,7 @@ export class WireSet {
   /** Throws CABLE_UNPAIRED when a cable's far port was never opened with cable:<near>. */
   checkComplete(): void {
     for (const [port, { end }] of this.pending) {
-      throw new WireError(
+      throw new IxgbeSimError(
         "CABLE_UNPAIRED",
         `port "${end.peer}" is cabled to "${port}", but "${port}" was not opened with ` +
           `cable:${end.peer}; give it that spec`,
@@ -117,15 +118,18 @@ export class WireSet {
   private generator(s: Extract<WireSpec, { kind: "gen" }>, o: WirePortOptions): GeneratorWire {
     const id = s.id ?? this.generators.findIndex((g, i) => i > 0 && g === null);
     if (id < 0) {
-      throw new WireError("TOO_MANY_GENERATORS", "all 255 generator ids are in use; close some");
+      throw new IxgbeSimError(
+        "TOO_MANY_GENERATORS",
+        "all 255 generator ids are in use; close some",
+      );
     }
     if (this.generators[id] !== null) {
-      throw new WireError("BAD_SPEC", `generator id ${id} is already used; pick another id=`);
+      throw new IxgbeSimError("BAD_SPEC", `generator id ${id} is already used; pick another id=`);
     }
     const dst = s.dstMac ?? o.mac ?? null;
     const dstMac = dst === null ? BROADCAST : typeof dst === "string" ? parseMac(dst) : dst;
     if (dstMac === null || dstMac.length !== 6) {
-      throw new WireError(
+      throw new IxgbeSimError(
         "BAD_SPEC",
         `port MAC ${String(dst)} is not a MAC like 02:00:00:00:00:01`,
       );
@@ -144,7 +148,7 @@ export class WireSet {
     const waiting = this.pending.get(port);
     if (waiting !== undefined) {
       if (waiting.end.peer !== peer) {
-        throw new WireError(
+        throw new IxgbeSimError(
           "BAD_SPEC",
           `port "${waiting.end.peer}" is cabled to "${port}", so "${port}" needs ` +
             `cable:${waiting.end.peer}, not cable:${peer}`,
@@ -154,7 +158,7 @@ export class WireSet {
       return waiting.end;
     }
     if (this.wires.has(peer)) {
-      throw new WireError(
+      throw new IxgbeSimError(
         "CABLE_UNPAIRED",
         `port "${peer}" already has the wire "${this.wires.get(peer)?.spec}", so "${port}" ` +
           `cannot be cabled to it; give "${peer}" the spec cable:${port}`,
