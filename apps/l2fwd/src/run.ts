@@ -3,12 +3,11 @@
  * slices so the event loop can deliver signals and the statistics timer between slices;
  * at the end the traffic is stopped, the rings drained, and the summary built.
  */
-import { formatInterval, intervalHeader, intervalJson } from "./display.ts";
 import { Counter, type ForwardMode, pollForwarders, QueueForwarder } from "./forward.ts";
-import { formatEvent } from "./health.ts";
+import { LiveReport } from "./live-report.ts";
 import type { PortSet } from "./port.ts";
 import { runInWorkers } from "./run-workers.ts";
-import { intervalStats, type RunSummary, summarize, takeSnapshot } from "./stats.ts";
+import type { RunSummary } from "./stats.ts";
 import { useWorkers, type WorkerMode } from "./workers.ts";
 
 /** How long one polling slice runs before the event loop gets a turn, in ns. */
@@ -57,50 +56,20 @@ export async function runForwarding(
     { length: s.queues },
     (_, queue) => new QueueForwarder({ a, b, queue, batch: s.batch, mode: s.mode }),
   );
-  const intervalNs = s.interval * 1e9;
-  const first = takeSnapshot(set.ports, forwarders);
+  const report = new LiveReport(set, forwarders, s, out);
   set.startTraffic?.();
-  const startNs = first.timeNs;
-  const endNs = s.duration > 0 ? startNs + s.duration * 1e9 : Number.POSITIVE_INFINITY;
-  let prev = first;
-  let nextStatsNs = startNs + intervalNs;
-  if (!s.quiet && !s.json) out(intervalHeader());
-
-  for (;;) {
+  report.begin();
+  while (!report.over(stop)) {
     const now = Bun.nanoseconds();
-    if (Atomics.load(stop, 0) !== 0 || now >= endNs) break;
-    pollForwarders(forwarders, Math.min(now + SLICE_NS, endNs, nextStatsNs), stop);
-    const m = set.maintain === undefined ? null : await set.maintain();
-    if (m !== null) {
-      const t = (Bun.nanoseconds() - startNs) / 1e9;
-      if (!s.quiet) for (const e of m.events) out(formatEvent(e, t, s.json));
-    }
-    if (Bun.nanoseconds() >= nextStatsNs) {
-      const cur = takeSnapshot(set.ports, forwarders);
-      if (!s.quiet) {
-        const st = intervalStats(prev, cur, startNs);
-        out(s.json ? intervalJson(st) : formatInterval(st));
-      }
-      prev = cur;
-      nextStatsNs += intervalNs;
-    }
+    pollForwarders(forwarders, Math.min(now + SLICE_NS, report.endNs, report.nextStatsNs), stop);
+    await report.maintain();
+    report.tick();
     await nextTurn(); // lets signal handlers and timers run between slices
   }
-
   const stoppedNs = Bun.nanoseconds();
   set.stopTraffic();
   drain(forwarders);
-  // Counters include the drained frames; the rate is over the time forwarding was asked for.
-  const last = takeSnapshot(set.ports, forwarders, stoppedNs);
-  // Frames that may still sit in an RX or TX ring of either port when the run ends.
-  const allowance = set.ports.length * s.queues * 2 * set.ringSize;
-  return summarize(
-    set.ports.map((p) => p.name),
-    first,
-    last,
-    set.traffic(),
-    allowance,
-  );
+  return report.summary(stoppedNs);
 }
 
 // Runs the forwarders until DRAIN_NS passed without a received frame (or DRAIN_MAX_NS).

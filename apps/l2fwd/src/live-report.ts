@@ -1,0 +1,79 @@
+/*
+ * What a forwarding run shows while it runs and returns when it ends, whoever forwards (this
+ * thread or Workers): the first snapshot, a statistics line per interval, the ports' health
+ * events, and the summary over the frames still in the rings.
+ */
+import { formatInterval, intervalHeader, intervalJson } from "./display.ts";
+import type { QueueForwarder } from "./forward.ts";
+import { formatEvent } from "./health.ts";
+import type { PortSet, QueueCustody } from "./port.ts";
+import type { RunSettings } from "./run.ts";
+import { intervalStats, type RunSummary, type Snapshot, summarize, takeSnapshot } from "./stats.ts";
+
+type Counted = readonly Pick<QueueForwarder, "counters">[];
+
+/** The clock, output and summary of one run. Make it right before the traffic starts. */
+export class LiveReport {
+  readonly startNs: number;
+  /** When the run ends (Infinity: when stopped). */
+  readonly endNs: number;
+  /** When the next statistics line is due. */
+  nextStatsNs: number;
+  private readonly first: Snapshot;
+  private prev: Snapshot;
+
+  constructor(
+    private readonly set: PortSet,
+    private readonly forwarders: Counted,
+    private readonly s: RunSettings,
+    private readonly out: (line: string) => void,
+  ) {
+    this.first = takeSnapshot(set.ports, forwarders);
+    this.prev = this.first;
+    this.startNs = this.first.timeNs;
+    this.endNs = s.duration > 0 ? this.startNs + s.duration * 1e9 : Number.POSITIVE_INFINITY;
+    this.nextStatsNs = this.startNs + s.interval * 1e9;
+  }
+
+  /** Prints the table header (text mode). */
+  begin(): void {
+    if (!this.s.quiet && !this.s.json) this.out(intervalHeader());
+  }
+
+  /** True once the duration is over or `stop[0]` is set. */
+  over(stop: Int32Array): boolean {
+    return Atomics.load(stop, 0) !== 0 || Bun.nanoseconds() >= this.endNs;
+  }
+
+  /** Runs the ports' health watch, if any, and prints what it reports. */
+  async maintain(custody?: QueueCustody): Promise<void> {
+    const m = this.set.maintain === undefined ? null : await this.set.maintain(custody);
+    if (m === null || this.s.quiet) return;
+    const t = (Bun.nanoseconds() - this.startNs) / 1e9;
+    for (const e of m.events) this.out(formatEvent(e, t, this.s.json));
+  }
+
+  /** Prints a statistics line when one is due. */
+  tick(): void {
+    if (Bun.nanoseconds() < this.nextStatsNs) return;
+    const cur = takeSnapshot(this.set.ports, this.forwarders);
+    if (!this.s.quiet) {
+      const st = intervalStats(this.prev, cur, this.startNs);
+      this.out(this.s.json ? intervalJson(st) : formatInterval(st));
+    }
+    this.prev = cur;
+    this.nextStatsNs += this.s.interval * 1e9;
+  }
+
+  /**
+   * The run's summary. Call after the rings were drained: counters then include the drained
+   * frames, while the rate is over the time forwarding was asked for (until `stoppedNs`).
+   */
+  summary(stoppedNs: number): RunSummary {
+    const last = takeSnapshot(this.set.ports, this.forwarders, stoppedNs);
+    // Frames that may still sit in an RX or TX ring of either port when the run ends.
+    const allowance = this.set.ports.length * this.s.queues * 2 * this.set.ringSize;
+    const names = this.set.ports.map((p) => p.name);
+    return summarize(names, this.first, last, this.set.traffic(), allowance);
+  }
+}
