@@ -52,7 +52,15 @@ test("link-down / link-up / link-flap show in LINKS through the client", async (
 
 test("stats: model counters, statistics registers, wire and transport", async () => {
   const s = ctl.call({ cmd: "stats", port: 0 }) as Record<string, never>;
-  expect(Object.keys(s).sort()).toEqual(["model", "port", "registers", "transport", "wire"]);
+  expect(Object.keys(s).sort()).toEqual([
+    "beforePowerCycles",
+    "model",
+    "port",
+    "registers",
+    "transport",
+    "wire",
+  ]);
+  expect(s.beforePowerCycles).toMatchObject({ powerCycles: 0, rx: { frames: 0 } });
   expect(s.model).toMatchObject({ lanId: 0, link: { up: true } });
   expect(s.wire).toMatchObject({ port: 0, spec: "gen:rate=1k" });
   expect(s.transport).toMatchObject({
@@ -65,6 +73,28 @@ test("stats: model counters, statistics registers, wire and transport", async ()
   const flap = ctl.call({ cmd: "stats", port: 0 }) as { model: { link: { changes: number } } };
   expect(flap.model.link.changes).toBeGreaterThanOrEqual(5);
 });
+
+test("power-cycle: the replaced model's frame counts move to beforePowerCycles", async () => {
+  type Counts = { rx: { frames: number; dropped: Record<string, number> } };
+  type PortDoc = { model: Counts; beforePowerCycles: Counts & { powerCycles: number } };
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+  // Port 0's receiver is off: each frame its generator (1k/s) offers is a counted drop.
+  const offered = (c: Counts) => c.rx.frames + sum(c.rx.dropped);
+  const deadline = Date.now() + 3000;
+  let before = ctl.call({ cmd: "stats", port: 0 }) as PortDoc;
+  while (offered(before.model) === 0) {
+    if (Date.now() > deadline) throw new Error("the generator offered no frame in 3 s");
+    await Bun.sleep(10);
+    before = ctl.call({ cmd: "stats", port: 0 }) as PortDoc;
+  }
+  ctl.call({ cmd: "power-cycle", port: 0 });
+  const after = ctl.call({ cmd: "stats", port: 0 }) as PortDoc;
+  expect(after.beforePowerCycles.powerCycles).toBe(1);
+  expect(offered(after.beforePowerCycles)).toBeGreaterThanOrEqual(offered(before.model));
+  expect(offered(after.model) + offered(after.beforePowerCycles)).toBeGreaterThanOrEqual(
+    offered(before.model),
+  );
+}, 10_000);
 
 test("bad requests get error replies and the connection keeps working", () => {
   const codes = [

@@ -163,9 +163,25 @@ describe("gen -> sink", () => {
     f.lens[40] = 150; // truncated: shorter than its IPv4 length
     pushOrder(set.get("p1") as Wire, f, range(50));
     const st = (set.get("p1") as Wire).stats() as SinkStats;
-    expect(st.corrupted).toBe(5);
-    expect(st.otherFrames).toBe(1); // byte 13 is the ethertype: no longer a generator frame
+    // Byte 13 is the ethertype: still a generator frame by its stamp, and corrupted.
+    expect(st.corrupted).toBe(6);
+    expect(st.otherFrames).toBe(0);
     expect(st.lost).toBe(6);
+  });
+
+  test("damaged fixed headers (ethertype, IPv4, UDP) are corruption, not other frames", () => {
+    using set = linked("gen:count=40,size=60").set;
+    const f = pullFrames(set.get("p0") as Wire, 40);
+    // ethertype, IPv4 version/IHL, total length, protocol, UDP ports and length
+    const damaged = [12, 13, 14, 16, 17, 23, 34, 36, 38, 41];
+    damaged.forEach((byte, i) => {
+      const at = i * 4 * BUF + byte;
+      f.buf[at] = (f.buf[at] as number) ^ 0x5a;
+    });
+    pushOrder(set.get("p1") as Wire, f, range(40));
+    const st = (set.get("p1") as Wire).stats() as SinkStats;
+    expect([st.corrupted, st.otherFrames, st.generatorFrames]).toEqual([10, 0, 30]);
+    expect(st.verdict).toBe("fail");
   });
 
   test("frames without the stamp count as other frames", () => {

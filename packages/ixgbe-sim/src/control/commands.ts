@@ -17,6 +17,8 @@ export interface ControlledPort {
   readonly wire: Wire;
   /** Replaces the model with a fresh one (cold start); clients stay connected. */
   powerCycle(): void;
+  /** Frame counts of the models earlier power cycles replaced (absent: never replaced). */
+  retired?(): unknown;
   /** Set when the port's wire is "queue" (inject/sent work). */
   readonly queue: QueueWire | null;
   /** Transport state: clients, bus master. */

@@ -29,6 +29,8 @@ export function portStats(p: ControlledPort): Record<string, unknown> {
   return {
     port: p.index,
     model: p.port.stats(),
+    // The model's counters start at 0 after a power cycle; these are the earlier models' sums.
+    beforePowerCycles: p.retired?.() ?? null,
     registers: registerValues(p.port),
     wire: wireInfo(p),
     transport: p.transport(),

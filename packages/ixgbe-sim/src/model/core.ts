@@ -37,7 +37,9 @@ export const KS = {
   RESETS: 21,
   LINK_CHANGES: 22,
   QUEUES_STOPPED: 23,
-  COUNT: 24,
+  /** Frames waiting in the packet buffer when the device was reset (the reset empties it). */
+  DROP_RESET: 24,
+  COUNT: 25,
 } as const;
 
 const W_RXDCTL = (q: number): number => R.RXDCTL(q) >>> 2;

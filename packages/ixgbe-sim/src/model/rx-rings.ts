@@ -143,7 +143,12 @@ export class RxRings {
     status: number,
   ): number {
     const c = this.c;
-    if (this.stamp[q] !== c.stepId && !this.open(q)) return DROPPED;
+    if (this.stamp[q] !== c.stepId && !this.open(q)) {
+      // The ring itself failed (DMA fault, bad RDLEN): the queue is stopped now, and this frame
+      // meets it stopped, as every later one will (queueDisabled).
+      c.k[KS.DROP_QUEUE_DISABLED]++;
+      return DROPPED;
+    }
     const n = this.ringSize[q];
     const bs = this.bsize[q];
     const head = c.rxHead[q];

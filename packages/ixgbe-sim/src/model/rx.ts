@@ -58,8 +58,14 @@ export class RxPath {
     this.direct = new RxDirect(c, this.rings, this.rss, this.filter, this.tally, this.held);
   }
 
-  /** Forgets per-step caches and held frames (device reset). */
+  /**
+   * Forgets per-step caches and held frames (device reset). A device reset returns the receive
+   * data path to its initial state, packet buffer included (82599 datasheet §4.2, CTRL.RST):
+   * frames still waiting there are lost. They are counted (dropped.reset), so every frame
+   * taken from the wire has a recorded fate.
+   */
   reset(): void {
+    this.c.k[KS.DROP_RESET] += this.pb.count;
     this.held.clear();
     this.rings.reset();
     this.direct.reset();

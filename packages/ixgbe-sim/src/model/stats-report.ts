@@ -14,7 +14,7 @@ export interface PortStats {
   readonly link: { readonly up: boolean; readonly changes: number };
   /** Receive side. */
   readonly rx: {
-    /** Frames taken from the wire (incl. all drops). */
+    /** Frames taken from the wire while receiving (every drop but rxDisabled and linkDown). */
     readonly frames: number;
     /** Their bytes (without FCS). */
     readonly bytes: number;
@@ -37,6 +37,8 @@ export interface PortStats {
       readonly oversize: number;
       readonly dmaFault: number;
       readonly malformed: number;
+      /** Waiting in the packet buffer when the device was reset. */
+      readonly reset: number;
     };
   };
   /** Transmit side. */
@@ -91,6 +93,7 @@ export function portStats(port: Port): PortStats {
         oversize: k[KS.DROP_OVERSIZE],
         dmaFault: k[KS.DROP_RX_DMA_FAULT],
         malformed: k[KS.DROP_RX_MALFORMED],
+        reset: k[KS.DROP_RESET],
       },
     },
     tx: {

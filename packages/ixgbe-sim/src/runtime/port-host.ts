@@ -13,6 +13,7 @@ import { DmaSwitch } from "../serve/dma-switch.ts";
 import { SysfsDeviceDir } from "../serve/sysfs-dir.ts";
 import { VfioUserPort } from "../serve/vfio-user.ts";
 import type { Wire } from "../wire/wire.ts";
+import { PowerHistory, type RetiredCounts } from "./power-history.ts";
 
 /** How one port is built. */
 export interface PortHostOptions {
@@ -48,6 +49,8 @@ export class PortHost {
   /** Config space bytes (shared with the sysfs `config` file when there is one). */
   readonly config: Uint8Array;
   readonly dma = new DmaSwitch();
+  /** Counts of the models earlier power cycles replaced. */
+  private readonly history = new PowerHistory();
   private readonly memfd: SharedFile | null;
   private readonly portOptions: PortOptions;
   private closed = false;
@@ -130,9 +133,15 @@ export class PortHost {
    * values; a queue wire emptied). Config space and the clients' DMA windows are kept.
    */
   powerCycle(): void {
+    this.history.retire(this.port.stats());
     this.port = new Port(this.portOptions);
     this.vfio.attach(this.port);
     this.queue?.clear();
+  }
+
+  /** What the models replaced by power cycles counted (zeros before the first). */
+  retired(): RetiredCounts {
+    return this.history.counts;
   }
 
   /** Transport state for `stats`. */

@@ -1,17 +1,24 @@
 /*
- * sink: validates what a port transmits. Generator frames (recognised by ethertype, IPv4, UDP
- * and the stamp magic) are checked for corruption, accounted per generator+flow (loss,
- * reordering, duplication) and sampled for latency; everything else counts as "other".
- * A corrupted frame's sequence is not trusted, so it also shows up as a missing sequence.
+ * sink: validates what a port transmits. Generator frames (recognised by the stamp magic and
+ * version alone) are checked for corruption, accounted per generator+flow (loss, reordering,
+ * duplication) and sampled for latency; everything else counts as "other". The fixed headers
+ * (ethertype, IPv4, UDP) are not part of the recognition: they lie inside the stamp checksum,
+ * so a generator frame whose header bytes were damaged on the way counts as corrupted instead
+ * of slipping into "other". A corrupted frame's sequence is not trusted, so it also shows up
+ * as a missing sequence.
  */
 import {
   getU32,
+  MAGIC,
   MIN_FRAME,
   OFF_CSUM,
   OFF_FLOW,
   OFF_GEN,
+  OFF_MAGIC,
   OFF_SEQ,
   OFF_TS,
+  OFF_VERSION,
+  STAMP_VERSION,
   stampChecksum,
 } from "./frame.ts";
 import { LatencyHistogram, type LatencySummary } from "./latency.ts";
@@ -105,13 +112,9 @@ export class SinkWire implements Wire {
     this.bytes += len;
     if (
       len < MIN_FRAME ||
-      src[off + 12] !== 0x08 ||
-      src[off + 13] !== 0x00 ||
-      src[off + 14] !== 0x45 ||
-      src[off + 23] !== 17 ||
-      src[off + 42] !== 0xda ||
-      src[off + 43] !== 0x7a ||
-      src[off + 45] !== 1
+      src[off + OFF_MAGIC] !== MAGIC >>> 8 ||
+      src[off + OFF_MAGIC + 1] !== (MAGIC & 0xff) ||
+      src[off + OFF_VERSION] !== STAMP_VERSION
     ) {
       this.otherFrames++;
       return;
