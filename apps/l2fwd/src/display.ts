@@ -2,6 +2,7 @@
  * Output: the live per-interval table, the same as JSON lines, and the final summary (text
  * or one JSON object). Pure string builders; the caller decides where they go.
  */
+import type { LossLedger } from "./ledger.ts";
 import type { LatencyPercentiles } from "./port.ts";
 import type { IntervalStats, RunSummary } from "./stats.ts";
 
@@ -82,6 +83,22 @@ function latencyLine(l: LatencyPercentiles): string {
   return `p50 ${formatNs(l.p50)}, p90 ${formatNs(l.p90)}, p99 ${formatNs(l.p99)}, p99.9 ${formatNs(l.p999)}, max ${formatNs(l.max)}`;
 }
 
+// Where the lost frames went: the card's drops by reason, the forwarder's, the rings'.
+function ledgerLine(s: RunSummary): string {
+  const l = s.ledger as LossLedger;
+  const drops = Object.entries(s.traffic?.card?.drops ?? {}).filter(([, v]) => v > 0);
+  const why =
+    drops.length === 0 ? "" : ` (${drops.map(([k, v]) => `${k} ${count(v)}`).join(", ")})`;
+  const parts = [
+    `card ${count(l.cardDropped)}${why}`,
+    `forwarder ${count(l.forwarderDropped)}`,
+    `in rings ${count(l.inRings)} (up to ${count(s.inFlightAllowance)})`,
+  ];
+  if (l.inCard !== 0) parts.push(`held in the card ${count(l.inCard)}`);
+  const rest = l.unexplained === 0 ? "" : `, unexplained ${count(l.unexplained)}`;
+  return `${parts.join(" + ")}${rest}`;
+}
+
 /** The final summary as text, ending with the validation verdict. */
 export function formatSummary(s: RunSummary, setup: string): string {
   const row = (label: string, value: string) => `  ${label.padEnd(18)}${value}`;
@@ -108,6 +125,7 @@ export function formatSummary(s: RunSummary, setup: string): string {
     }
     lines.push(row("received", `${count(t.received)} (by the sinks)`));
     lines.push(row("lost", count(t.lost)));
+    if (s.ledger !== null) lines.push(row("  accounted", ledgerLine(s)));
     lines.push(row("reordered", count(t.reordered)));
     lines.push(row("duplicated", count(t.duplicated)));
     lines.push(row("corrupted", count(t.corrupted)));

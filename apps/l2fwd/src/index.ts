@@ -48,6 +48,14 @@ export {
   sysfsPool,
 } from "./hugepages.ts";
 export { type IxgbePairData, ixgbeWorkerHandoff } from "./ixgbe-workers.ts";
+export {
+  balance,
+  type ForwarderCounts,
+  inFlightAllowance,
+  type LossLedger,
+  portRingCapacity,
+  type RingShape,
+} from "./ledger.ts";
 export { type CliDeps, EXIT_FORCED, runCli } from "./main.ts";
 export {
   MEMORY_STAT_SLOTS,
@@ -61,6 +69,7 @@ export {
 export type {
   AttachedPorts,
   AttachPorts,
+  CardCounts,
   LatencyPercentiles,
   PacketPool,
   Port,

@@ -6,6 +6,7 @@
 import { formatInterval, intervalHeader, intervalJson } from "./display.ts";
 import type { QueueForwarder } from "./forward.ts";
 import { formatEvent } from "./health.ts";
+import { inFlightAllowance } from "./ledger.ts";
 import type { PortSet, QueueCustody } from "./port.ts";
 import type { RunSettings } from "./run.ts";
 import { intervalStats, type RunSummary, type Snapshot, summarize, takeSnapshot } from "./stats.ts";
@@ -21,6 +22,8 @@ export class LiveReport {
   nextStatsNs: number;
   private readonly first: Snapshot;
   private prev: Snapshot;
+  /** Ports set up again after a fault: each loses what its rings held (ledger.ts). */
+  private recoveries = 0;
 
   constructor(
     private readonly set: PortSet,
@@ -48,7 +51,9 @@ export class LiveReport {
   /** Runs the ports' health watch, if any, and prints what it reports. */
   async maintain(custody?: QueueCustody): Promise<void> {
     const m = this.set.maintain === undefined ? null : await this.set.maintain(custody);
-    if (m === null || this.s.quiet) return;
+    if (m === null) return;
+    for (const e of m.events) if (e.kind === "recovered") this.recoveries++;
+    if (this.s.quiet) return;
     const t = (Bun.nanoseconds() - this.startNs) / 1e9;
     for (const e of m.events) this.out(formatEvent(e, t, this.s.json));
   }
@@ -71,8 +76,12 @@ export class LiveReport {
    */
   summary(stoppedNs: number): RunSummary {
     const last = takeSnapshot(this.set.ports, this.forwarders, stoppedNs);
-    // Frames that may still sit in an RX or TX ring of either port when the run ends.
-    const allowance = this.set.ports.length * this.s.queues * 2 * this.set.ringSize;
+    const shape = {
+      queues: this.s.queues,
+      ringSize: this.set.ringSize,
+      poolSize: this.set.poolSize ?? Number.POSITIVE_INFINITY,
+    };
+    const allowance = inFlightAllowance(shape, this.recoveries);
     const names = this.set.ports.map((p) => p.name);
     return summarize(names, this.first, last, this.set.traffic(), allowance);
   }

@@ -82,7 +82,11 @@ export interface TrafficReport {
   lost: number;
   reordered: number;
   duplicated: number;
-  /** Payload checksum mismatches (headers a forwarder may rewrite are outside the checksum). */
+  /**
+   * Generator frames that came back altered: stamp checksum mismatches (the MACs a forwarder
+   * may rewrite are outside the checksum), and, where only generators feed the ports, frames
+   * that no longer carry a recognisable stamp.
+   */
   corrupted: number;
   /** Null when the sink saw no stamped frames. */
   latencyNs: LatencyPercentiles | null;
@@ -95,10 +99,26 @@ export interface TrafficReport {
    */
   notOffered?: number;
   /**
-   * Frames the card dropped after they were offered (no descriptor, buffer full, errors), as
-   * the device model counts them: a check on the ports' own drop counters.
+   * Frames the card dropped after they were offered (no descriptor, buffer full, a stopped
+   * queue, a reset, errors), as the device model counts them.
    */
   cardDropped?: number;
+  /** What the card model counted between the wire and host memory; absent without a model. */
+  card?: CardCounts;
+}
+
+/** The card model's own counts over the run, summed over both ports (ledger.ts uses them). */
+export interface CardCounts {
+  /** Offered frames dropped, by the model's reason (receive and transmit; sums to cardDropped). */
+  readonly drops: Readonly<Record<string, number>>;
+  /** Frames written to host RX rings. */
+  readonly delivered: number;
+  /** Frames taken from host TX rings and put on the wire. */
+  readonly transmitted: number;
+  /** Frames taken from host TX rings and dropped (malformed, DMA fault); also in `drops`. */
+  readonly txDropped: number;
+  /** Frames waiting in the packet buffer at the final count. */
+  readonly waiting: number;
 }
 
 /**
@@ -154,6 +174,8 @@ export interface PortSet {
   readonly workers?: WorkerHandoff;
   /** Descriptor ring size per queue, for the in-flight allowance in the loss accounting. */
   readonly ringSize: number;
+  /** Buffers per RX pool, for the same allowance (ledger.ts); absent: not a bound. */
+  readonly poolSize?: number;
   /**
    * Starts generated traffic: called once, right after the run's first snapshot, so every
    * frame the traffic report counts falls inside the run. Absent when traffic flows anyway.

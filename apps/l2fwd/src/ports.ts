@@ -105,6 +105,7 @@ function portSet(
     sim,
     closed,
     ringSize: config.ringSize,
+    poolSize: hugepagesNeeded(config).buffersPerPool,
     // "on" always offers Workers (an export the driver refuses then says why); "auto" only
     // when every queue pair can be exported, e.g. not with trapped doorbells.
     ...(config.workers === "on" || (config.workers === "auto" && exportable(ports))

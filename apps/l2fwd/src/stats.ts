@@ -8,6 +8,7 @@
  * rate are 14.88 Mpps = 10.0 Gbit/s, where counting frame bytes alone would say 7.6 Gbit/s.
  */
 import { Counter, type QueueForwarder } from "./forward.ts";
+import { balance, type LossLedger } from "./ledger.ts";
 import type { PortCounters, TrafficReport } from "./port.ts";
 
 /** Bytes of preamble, start-of-frame delimiter and inter-frame gap per frame on the wire. */
@@ -22,6 +23,8 @@ export interface Snapshot {
   readonly txDropped: readonly number[];
   /** Per port: frames the forwarder sent through that port. */
   readonly forwarded: readonly number[];
+  /** Per port: frames the forwarder took from that port's RX rings (absent: not counted). */
+  readonly taken?: readonly number[];
 }
 
 /** One port's rates over one interval. */
@@ -56,14 +59,17 @@ export function takeSnapshot(
 ): Snapshot {
   const txDropped = [0, 0];
   const forwarded = [0, 0];
+  const taken = [0, 0];
   for (const f of forwarders) {
     const c = f.counters;
+    taken[0] += c[Counter.RX_AB];
     forwarded[1] += c[Counter.TX_AB];
     txDropped[1] += c[Counter.DROP_AB];
+    taken[1] += c[Counter.RX_BA];
     forwarded[0] += c[Counter.TX_BA];
     txDropped[0] += c[Counter.DROP_BA];
   }
-  return { timeNs, ports: ports.map((p) => p.stats()), txDropped, forwarded };
+  return { timeNs, ports: ports.map((p) => p.stats()), txDropped, forwarded, taken };
 }
 
 /** Million frames per second. */
@@ -115,7 +121,9 @@ export interface RunSummary {
   readonly rxDropped: number;
   readonly txDropped: number;
   readonly traffic: TrafficReport | null;
-  /** Frames that may sit in rings when the run stops; loss up to this is not an error. */
+  /** Where the lost frames went (ledger.ts); null without a traffic report. */
+  readonly ledger: LossLedger | null;
+  /** The most frames the rings can account for (lost at fault recoveries or left at the end). */
   readonly inFlightAllowance: number;
   readonly verdict: Verdict;
 }
@@ -148,9 +156,20 @@ export function summarize(
     };
   });
   const sum = (f: (p: PortTotals) => number) => ports.reduce((s, p) => s + f(p), 0);
-  const forwarded = last.forwarded.reduce((s, v, i) => s + v - (first.forwarded[i] ?? 0), 0);
+  const delta = (l: readonly number[] | undefined, f: readonly number[] | undefined) =>
+    (l ?? []).reduce((s, v, i) => s + v - (f?.[i] ?? 0), 0);
+  const forwarded = delta(last.forwarded, first.forwarded);
   const rxDropped = sum((p) => p.rxDropped);
   const txDropped = sum((p) => p.txDropped);
+  const ledger =
+    traffic === null
+      ? null
+      : balance(traffic, {
+          taken: delta(last.taken, first.taken),
+          forwarded,
+          dropped: txDropped,
+          portRxDropped: rxDropped,
+        });
   return {
     seconds,
     ports,
@@ -159,17 +178,23 @@ export function summarize(
     rxDropped,
     txDropped,
     traffic,
+    ledger,
     inFlightAllowance,
-    verdict: judge(traffic, rxDropped + txDropped, inFlightAllowance),
+    verdict: judge(traffic, ledger, inFlightAllowance),
   };
 }
 
 /**
- * The validation rules: traffic must have flowed; no frame corrupted, duplicated or
- * reordered (RSS keeps a flow on one queue, so per-flow order must hold); and every lost frame
- * must be explained by a drop counter, up to the frames that may be in flight at stop.
+ * The validation rules: traffic must have flowed; no frame corrupted, duplicated or reordered
+ * (RSS keeps a flow on one queue, so per-flow order must hold); every lost frame accounted for
+ * by the ledger, exactly; and the frames the ledger finds lost in the rings no more than the
+ * rings can hold (`allowance`, ledger.ts).
  */
-export function judge(traffic: TrafficReport | null, drops: number, allowance: number): Verdict {
+export function judge(
+  traffic: TrafficReport | null,
+  ledger: LossLedger | null,
+  allowance: number,
+): Verdict {
   if (traffic === null) return { ok: true, validated: false, reasons: [] };
   const reasons: string[] = [];
   if (traffic.generated === 0) reasons.push("the generators sent no frames");
@@ -177,10 +202,15 @@ export function judge(traffic: TrafficReport | null, drops: number, allowance: n
   if (traffic.corrupted > 0) reasons.push(`${traffic.corrupted} frames arrived corrupted`);
   if (traffic.duplicated > 0) reasons.push(`${traffic.duplicated} frames arrived twice`);
   if (traffic.reordered > 0) reasons.push(`${traffic.reordered} frames arrived out of order`);
-  const unexplained = traffic.lost - drops;
-  if (unexplained > allowance) {
+  if (ledger !== null && ledger.unexplained !== 0) {
+    const l = ledger;
     reasons.push(
-      `${unexplained} lost frames are not explained by drop counters (${traffic.lost} lost, ${drops} counted as dropped, up to ${allowance} may be in flight at stop)`,
+      `${l.unexplained} lost frames are not explained by any count (${l.lost} lost; ${l.cardDropped} dropped by the card, ${l.forwarderDropped} by the forwarder on a full TX ring, ${l.inRings} lost in the rings, ${l.inCard} held in the card)`,
+    );
+  }
+  if (ledger !== null && (ledger.inRings < 0 || ledger.inRings > allowance)) {
+    reasons.push(
+      `${ledger.inRings} frames lost in the rings, outside 0..${allowance} (what the rings can hold at the recoveries and at the end): the card's and the forwarder's counts disagree`,
     );
   }
   if (!traffic.sinkOk) for (const r of traffic.sinkReasons) reasons.push(`sink: ${r}`);

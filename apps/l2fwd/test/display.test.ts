@@ -51,6 +51,21 @@ const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
     latencyNs: { p50: 850, p90: 12_300, p99: 45_600, p999: 1_234_000, max: 2_500_000 },
     sinkOk: true,
     sinkReasons: [],
+    card: {
+      drops: { queueDisabled: 400, noDescriptor: 0 },
+      delivered: 1_999_000,
+      transmitted: 1_998_000,
+      txDropped: 0,
+      waiting: 0,
+    },
+  },
+  ledger: {
+    lost: 1000,
+    cardDropped: 400,
+    forwarderDropped: 500,
+    inRings: 100,
+    inCard: 0,
+    unexplained: 0,
   },
   inFlightAllowance: 2048,
   verdict: { ok: true, validated: true, reasons: [] },
@@ -93,6 +108,10 @@ test("summary text lists counts, latency percentiles and the verdict", () => {
   expect(text).toContain("1,999,000 frames (0.200 Mpps)");
   expect(text).toMatch(/generated\s+2,000,000/);
   expect(text).toMatch(/lost\s+1,000/);
+  // Where they went: the card's drops by reason (zero reasons left out), forwarder, rings.
+  expect(text).toMatch(
+    /accounted\s+card 400 \(queueDisabled 400\) \+ forwarder 500 \+ in rings 100 \(up to 2,048\)$/m,
+  );
   expect(text).toContain("p50 850 ns, p90 12.3 us, p99 45.6 us, p99.9 1.23 ms, max 2.50 ms");
   expect(text).toMatch(/validation\s+PASSED/);
   const failed = formatSummary(

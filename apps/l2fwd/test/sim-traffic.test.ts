@@ -59,7 +59,56 @@ test("both directions: not-offered frames leave generated, the rest are card dro
     sinkReasons: [],
     notOffered: 150,
     cardDropped: 51,
+    card: {
+      drops: { noDescriptor: 50, "tx dmaFault": 1 },
+      delivered: 0,
+      transmitted: 0,
+      txDropped: 1,
+      waiting: 0,
+    },
   });
+});
+
+test("the card's counts cover the whole run: models replaced by power cycles included", () => {
+  const t = trafficFromSimStats({
+    ports: [
+      {
+        model: {
+          rx: { delivered: 70, waiting: 2, dropped: { rxDisabled: 5, queueDisabled: 3 } },
+          tx: { frames: 60, dropped: { dmaFault: 0 } },
+        },
+        beforePowerCycles: {
+          powerCycles: 1,
+          rx: { delivered: 20, dropped: { linkDown: 4, reset: 6 } },
+          tx: { frames: 25, dropped: { malformed: 1 } },
+        },
+        wire: { stats: { kind: "duplex", rx: gen(130), tx: sink({ generatorFrames: 85 }) } },
+      },
+    ],
+  });
+  expect(t?.notOffered).toBe(9);
+  expect(t?.generated).toBe(121);
+  expect(t?.card).toEqual({
+    drops: { queueDisabled: 3, reset: 6, "tx dmaFault": 0, "tx malformed": 1 },
+    delivered: 90,
+    transmitted: 85,
+    txDropped: 1,
+    waiting: 2,
+  });
+  expect(t?.cardDropped).toBe(10);
+});
+
+test("where only generators feed the ports, a frame without a recognisable stamp is corrupted", () => {
+  const wire = (kind: string) => ({
+    kind: "duplex",
+    rx: kind === "gen" ? gen(2000) : { kind },
+    tx: sink({ generatorFrames: 1998, otherFrames: 1 }),
+  });
+  const only = trafficFromSimStats({ ports: [port(wire("gen")), port({ kind: "sink" })] });
+  expect([only?.corrupted, only?.received, only?.lost]).toEqual([1, 1999, 1]);
+  // A TAP or pcap replay feeds frames of its own: "other" frames are not the generators'.
+  const mixed = trafficFromSimStats({ ports: [port(wire("gen")), port(wire("tap"))] });
+  expect([mixed?.corrupted, mixed?.received]).toEqual([0, 2 * 1998]);
 });
 
 test("sink problems other than loss fail the sink; corrupted frames count as received", () => {
