@@ -74,7 +74,8 @@ test("frames that vanish without a counter fail validation", async () => {
     () => {},
   );
   expect(s.verdict.ok).toBe(false);
-  expect(s.verdict.reasons[0]).toMatch(/lost frames are not explained by drop counters/);
+  expect(s.verdict.reasons[0]).toMatch(/lost frames are not explained by any count/);
+  expect(s.ledger?.unexplained).toBeGreaterThan(0);
 });
 
 test("a set stop flag ends the run at once, with JSON lines when asked", async () => {
