@@ -98,6 +98,7 @@ test("README example", async () => {
   expect(Object.keys(stats.ports[0] ?? {})).toEqual([
     "port",
     "model",
+    "beforePowerCycles",
     "registers",
     "wire",
     "transport",
