@@ -22,10 +22,13 @@ interface Event {
 
 type Sim = NonNullable<DevicePortSet["sim"]>;
 
-/** A fault, and the events on `port` that show l2fwd handled it. */
+/** Waits until `kind` was printed for `port`. */
+type SeenWait = (port: number, kind: string) => Promise<void>;
+
+/** A fault, and the events on a port that show l2fwd handled it. */
 interface Fault {
   readonly name: string;
-  readonly inject: (sim: Sim) => void;
+  readonly inject: (sim: Sim, seen: SeenWait) => Promise<unknown>;
   /** [port, kind] events that must have been printed before forwarding is checked again. */
   readonly shows: readonly (readonly [number, string])[];
 }
@@ -33,22 +36,22 @@ interface Fault {
 const FAULTS: readonly Fault[] = [
   {
     name: "RX ring DMA fault",
-    inject: (sim) => sim.control(0, "dma-fault", { count: 1, targets: ["rx-ring"] }),
+    inject: async (sim) => sim.control(0, "dma-fault", { count: 1, targets: ["rx-ring"] }),
     shows: [[0, "recovered"]],
   },
   {
     name: "TX ring DMA fault",
-    inject: (sim) => sim.control(1, "dma-fault", { count: 1, targets: ["tx-ring"] }),
+    inject: async (sim) => sim.control(1, "dma-fault", { count: 1, targets: ["tx-ring"] }),
     shows: [[1, "recovered"]],
   },
   {
     name: "reset of one port",
-    inject: (sim) => sim.control(1, "reset"),
+    inject: async (sim) => sim.control(1, "reset"),
     shows: [[1, "recovered"]],
   },
   {
     name: "reset of both ports",
-    inject: (sim) => {
+    inject: async (sim) => {
       sim.control(0, "reset");
       sim.control(1, "reset");
     },
@@ -59,16 +62,18 @@ const FAULTS: readonly Fault[] = [
   },
   {
     name: "power cycle",
-    inject: (sim) => sim.control(0, "power-cycle"),
+    inject: async (sim) => sim.control(0, "power-cycle"),
     shows: [[0, "recovered"]],
   },
   {
+    // Down until l2fwd saw it (its health check samples the link every 100 ms), then up.
     name: "link flap",
-    inject: (sim) => sim.control(1, "link-flap", { ms: 150 }),
-    shows: [
-      [1, "link-down"],
-      [1, "link-up"],
-    ],
+    inject: async (sim, seen) => {
+      sim.control(1, "link-down");
+      await seen(1, "link-down");
+      sim.control(1, "link-up");
+    },
+    shows: [[1, "link-up"]],
   },
 ];
 
@@ -111,20 +116,25 @@ async function runThrough(
   try {
     const sim = set.sim as Sim;
     const running = runForwarding(set, s, stop, out);
+    let failure: unknown = null;
     try {
-      await until("frames at the sinks", () => sinkFrames(sim) > 0);
-      fault.inject(sim);
       const seen = (port: number, kind: string) =>
-        events.some((e) => e.port === port && e.kind === kind);
-      await until(fault.shows.map(([p, k]) => `${k} on port ${p}`).join(", "), () =>
-        fault.shows.every(([p, k]) => seen(p, k)),
-      );
+        until(`${kind} on port ${port}`, () =>
+          events.some((e) => e.port === port && e.kind === kind),
+        );
+      await until("frames at the sinks", () => sinkFrames(sim) > 0);
+      await fault.inject(sim, seen);
+      for (const [port, kind] of fault.shows) await seen(port, kind);
       const after = sinkFrames(sim);
       await until("forwarding after the fault", () => sinkFrames(sim) > after + 100);
+    } catch (e) {
+      failure = e;
     } finally {
       Atomics.store(stop, 0, 1);
     }
-    return { summary: await running, events };
+    const summary = await running; // the run ends on every path before the ports close
+    if (failure !== null) throw failure;
+    return { summary, events };
   } finally {
     set.close();
     await set.closed;
