@@ -7,6 +7,7 @@ export type HugememErrorCode =
   | "NOT_ROOT" // the operation needs root (sysfs writes, physical addresses, mlock limits)
   | "NO_HUGETLBFS_MOUNT" // no hugetlbfs mount with that page size (or the given dir is not one)
   | "NOT_HUGE" // proof of backing failed: the memory is not made of huge pages of that size
+  | "TOO_MANY_PAGES" // reserve: more pages than the machine's memory can hold
   | "NO_CONTIGUOUS_RUN" // no physically contiguous run of pages long enough
   | "BAD_SIZE" // byte count, page count or page size unusable
   | "BAD_OFFSET" // an offset outside the region
