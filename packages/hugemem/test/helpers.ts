@@ -1,6 +1,7 @@
 /* Shared test helpers: pool counters, waiting for pages to come back, "needs" handling. */
 import { readFileSync } from "node:fs";
 import { geteuid } from "@dataplane/sys";
+import { HugememError } from "../src/index.ts";
 
 export const MIB = 1024 * 1024;
 export const PAGE_2M = 2 * MIB;
@@ -72,4 +73,15 @@ export function runAsNobody(
     { stdout: "pipe", stderr: "pipe" },
   );
   return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+/** The HugememError that `f` throws; fails the test when it throws nothing or something else. */
+export function errorOf(f: () => unknown): HugememError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof HugememError) return e;
+    throw e;
+  }
+  throw new Error("expected a HugememError, nothing was thrown");
 }

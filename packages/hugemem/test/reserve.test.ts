@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { HugememError, PAGE_2M, reserve, status } from "../src/index.ts";
+import { PAGE_2M, reserve, status } from "../src/index.ts";
 import { type PoolAccess, reserveWith } from "../src/reserve.ts";
 import type { HugepagePool } from "../src/status.ts";
-import { isRoot, need } from "./helpers.ts";
+import { errorOf, isRoot, need } from "./helpers.ts";
 
 /** A kernel that holds `memoryPages` more pages at most and gives at most `gives` per write. */
 function fakeKernel(total: number, free: number, memoryPages: number, gives: number) {
@@ -28,16 +28,6 @@ function fakeKernel(total: number, free: number, memoryPages: number, gives: num
     availableBytes: () => memoryPages * PAGE_2M,
   };
   return { io, state };
-}
-
-function errorOf(f: () => unknown): HugememError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof HugememError) return e;
-    throw e;
-  }
-  throw new Error("expected a HugememError, nothing was thrown");
 }
 
 describe("reserve()", () => {
