@@ -7,6 +7,7 @@ import { close, geteuid, mlock, munmap, SysError } from "@dataplane/sys";
 import { type Backing, mapBacking, notEnoughPages, openBacking } from "./backing.ts";
 import { allocateContiguous, type ContiguousRequest } from "./contiguous.ts";
 import { HugememError } from "./errors.ts";
+import { movePages, physicalOrder } from "./order.ts";
 import { resolvePages } from "./pages.ts";
 import { verifyHugeBacking } from "./proof.ts";
 import { HugeRegion, type RegionParts } from "./region.ts";
@@ -71,6 +72,21 @@ function lock(address: number, bytes: number): void {
 }
 
 /**
+ * Anonymous memory has no file whose order the region must keep, so its pages are moved into
+ * physical order: the SG list then has one segment per physical run instead of one per page
+ * (the pool hands pages out in reverse order). File-backed regions keep file order, because
+ * fd/fdOffset must describe the region byte for byte to whoever maps the fd.
+ */
+function inPhysicalOrder(parts: RegionParts): RegionParts {
+  if (parts.backing !== "anonymous" || parts.pages.length === 0) return parts;
+  const order = physicalOrder(parts.pages);
+  if (order === null) return parts;
+  const address = movePages(parts.address, order, parts.pageSize);
+  const pages = Float64Array.from(order, (i) => parts.pages[i] as number);
+  return { ...parts, address, pages };
+}
+
+/**
  * Allocates hugepage memory: `bytes` rounded up to whole pages, populated, mlocked and proven
  * huge. Throws HugememError: BAD_SIZE, NO_POOL, NOT_ENOUGH_PAGES (with the reserve command),
  * NO_HUGETLBFS_MOUNT, NOT_HUGE, NO_CONTIGUOUS_RUN, NOT_ROOT. Release with close() or `using`.
@@ -100,14 +116,25 @@ export function allocate(options: AllocateOptions): HugeRegion {
   const pool = poolStatus(size);
   if (pool === null) throw noPool(size);
   if (pool.available < pages) throw notEnoughPages(pages, size);
-  const parts =
-    options.contiguous === true && pages > 1 ? allocateContiguous(req) : plainParts(req);
+  let t = performance.now();
+  const lap = (): number => {
+    const before = t;
+    t = performance.now();
+    return t - before;
+  };
+  let parts = options.contiguous === true && pages > 1 ? allocateContiguous(req) : plainParts(req);
+  const mapMs = lap();
   try {
     lock(parts.address, parts.bytes);
+    const lockMs = lap();
     verifyHugeBacking(parts.address, parts.bytes, size);
+    const proveMs = lap();
     const physical =
       parts.pages.length > 0 ? parts.pages : resolvePages(parts.address, pages, size);
-    return new HugeRegion({ ...parts, pages: physical });
+    const addressesMs = lap();
+    parts = inPhysicalOrder({ ...parts, pages: physical });
+    const orderMs = lap();
+    return new HugeRegion(parts, { mapMs, lockMs, proveMs, addressesMs, orderMs });
   } catch (e) {
     munmap(parts.address, parts.bytes);
     if (parts.fd >= 0) close(parts.fd);

@@ -85,3 +85,22 @@ export function errorOf(f: () => unknown): HugememError {
   }
   throw new Error("expected a HugememError, nothing was thrown");
 }
+
+/** Reads a child's stdout until its first full line and returns that line (fails if it exits first). */
+export async function firstLine(child: {
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+}): Promise<string> {
+  const reader = child.stdout.getReader();
+  let text = "";
+  try {
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`child exited early: ${await new Response(child.stderr).text()}`);
+      text += new TextDecoder().decode(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return text.slice(0, text.indexOf("\n"));
+}
