@@ -1,7 +1,10 @@
 /*
- * bun run hugemem status [--json] | reserve <count> [--size 2M|1G] | --help
+ * bun run hugemem status [--json] | reserve <count> ... | alloc <size> ... | sg <pid> ... | --help
  * Exit codes: 0 ok, 1 the operation failed (message says the fix), 2 usage error.
  */
+import { runAlloc } from "./cli-alloc.ts";
+import { UsageError } from "./cli-args.ts";
+import { runSg } from "./cli-sg.ts";
 import { HugememError } from "./errors.ts";
 import { type ReserveResult, reserve } from "./reserve.ts";
 import { type PageSizeName, pageSizeName } from "./size.ts";
@@ -15,9 +18,14 @@ const USAGE = `usage: bun run hugemem <command>
                                    machine's memory are refused; when the kernel gives fewer the
                                    pool is put back unless --partial; --shrink also lets it
                                    shrink to <count>, never below the pages in use
+  alloc <size> [--page 2M|1G] [--backing memfd|hugetlbfs|anonymous] [--contiguous] [--json] [--hold]
+                                   allocate, populate and prove a DMA buffer (e.g. 512M, 64G);
+                                   print page size and count, the SG list, the time of each step;
+                                   --hold keeps it (and its memfd) until Ctrl-C / SIGTERM
+  sg <pid|self> <hex-address> <bytes> [--page 2M|1G] [--lock] [--json]
+                                   check that every page of an existing range is a present
+                                   hugepage of that size and print its SG list (root)
   --help                           show this text`;
-
-class UsageError extends Error {}
 
 function printStatus(s: HugepageStatus): void {
   if (s.pools.length === 0) {
@@ -86,7 +94,7 @@ function reserveVerdict(r: ReserveResult): string {
 }
 
 /** Runs the CLI on `argv` (without the program name); returns the exit code. */
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[]): Promise<number> {
   try {
     const [command, ...args] = argv;
     if (
@@ -108,6 +116,8 @@ export function main(argv: readonly string[]): number {
       return 0;
     }
     if (command === "reserve") return runReserve(args);
+    if (command === "alloc") return await runAlloc(args);
+    if (command === "sg") return runSg(args);
     throw new UsageError(`unknown command ${command}`);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -120,4 +130,4 @@ export function main(argv: readonly string[]): number {
   }
 }
 
-if (import.meta.main) process.exit(main(process.argv.slice(2)));
+if (import.meta.main) process.exit(await main(process.argv.slice(2)));
