@@ -9,7 +9,6 @@ import { allocate } from "./allocate.ts";
 import type { Backing } from "./backing.ts";
 import { pageOption, parseOptions, sizeArgument, UsageError } from "./cli-args.ts";
 import { fdPath, regionJson, regionLines } from "./cli-report.ts";
-import type { HugeRegion } from "./region.ts";
 
 const BACKINGS = ["memfd", "hugetlbfs", "anonymous"];
 
@@ -44,33 +43,35 @@ export async function runAlloc(args: readonly string[]): Promise<number> {
     name: "hugemem-alloc",
   });
   try {
+    // Signal handlers go in before anything is printed: whoever reads the report may signal at once.
+    const released = hold ? untilSignal() : null;
     const segments = region.pages.length > 0 ? region.segments() : [];
     if (options.has("--json")) console.log(JSON.stringify(regionJson(region, segments)));
     else {
       for (const line of regionLines(region, segments)) console.log(line);
       if (segments.length === 0) console.log("SG list: unknown, physical addresses need root");
     }
-    if (!hold) return 0;
-    await holdUntilSignal(region);
+    if (released === null) return 0;
+    console.error(
+      `holding: another process opens the buffer at ${fdPath(region)} (bytes ${region.fdOffset} .. ${region.fdOffset + region.bytes}, ` +
+        `e.g. open + mmap MAP_SHARED, or pass the fd to a vfio-user server); Ctrl-C or SIGTERM frees it`,
+    );
+    await released;
+    console.error("freed");
     return 0;
   } finally {
     region.close();
   }
 }
 
-function holdUntilSignal(region: HugeRegion): Promise<void> {
-  const path = fdPath(region);
-  console.error(
-    `holding: another process opens the buffer at ${path} (bytes ${region.fdOffset} .. ${region.fdOffset + region.bytes}, ` +
-      `e.g. open + mmap MAP_SHARED, or pass the fd to a vfio-user server); Ctrl-C or SIGTERM frees it`,
-  );
+/** Resolves on the first SIGINT or SIGTERM; keeps the process alive until then. */
+function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     const keepAlive = setInterval(() => {}, 1 << 30);
     const done = () => {
       clearInterval(keepAlive);
       process.off("SIGINT", done);
       process.off("SIGTERM", done);
-      console.error("freed");
       resolve();
     };
     process.on("SIGINT", done);

@@ -2,10 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { rangeSegments } from "../src/index.ts";
-import { firstLine, freePages, isRoot, need, PAGE_2M } from "./helpers.ts";
+import { firstLine, freePages, isRoot, need, PAGE_2M, spawnHolder } from "./helpers.ts";
 
 const CLI = join(import.meta.dir, "../src/cli.ts");
-const HOLD = join(import.meta.dir, "fixtures/hold-region.ts");
 const run = (...args: string[]) => {
   const r = Bun.spawnSync([process.execPath, CLI, ...args], { stdout: "pipe", stderr: "pipe" });
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
@@ -107,17 +106,10 @@ describe("hugemem alloc", () => {
 describe("hugemem sg", () => {
   test("lists another process's range by pid; a bad range names the page", async () => {
     if (!need("root and 2 free 2 MiB hugepages", isRoot() && freePages() >= 2)) return;
-    const child = Bun.spawn([process.execPath, HOLD, "2"], {
-      stdin: "pipe",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const holder = await spawnHolder(2);
+    const { held } = holder;
+    const child = { pid: holder.pid };
     try {
-      const held = JSON.parse(await firstLine(child)) as {
-        address: number;
-        bytes: number;
-        pages: number[];
-      };
       const addr = `0x${(held.address + 0x1234).toString(16)}`;
       const r = run("sg", String(child.pid), addr, "4096", "--json");
       expect(r.code).toBe(0);
@@ -129,8 +121,7 @@ describe("hugemem sg", () => {
       expect(beyond.code).toBe(1);
       expect(beyond.stderr).toContain(`0x${(held.address + 2 * PAGE_2M).toString(16)}`);
     } finally {
-      child.stdin.end();
-      await child.exited;
+      await holder.stop();
     }
   });
 });

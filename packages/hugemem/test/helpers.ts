@@ -1,5 +1,6 @@
 /* Shared test helpers: pool counters, waiting for pages to come back, "needs" handling. */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { geteuid } from "@dataplane/sys";
 import { HugememError } from "../src/index.ts";
 
@@ -103,4 +104,29 @@ export async function firstLine(child: {
     reader.releaseLock();
   }
   return text.slice(0, text.indexOf("\n"));
+}
+
+/** What the holder fixture allocated. */
+export interface Held {
+  readonly address: number;
+  readonly bytes: number;
+  readonly pages: number[];
+}
+
+/** Starts a process holding `pages` 2 MiB pages until its stdin closes; `stop()` ends it. */
+export async function spawnHolder(pages: number) {
+  const child = Bun.spawn(
+    [process.execPath, join(import.meta.dir, "fixtures/hold-region.ts"), String(pages)],
+    {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  const held = JSON.parse(await firstLine(child)) as Held;
+  const stop = async () => {
+    child.stdin.end();
+    await child.exited;
+  };
+  return { pid: child.pid, held, stop };
 }

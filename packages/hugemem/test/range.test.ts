@@ -1,10 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { constants as C, mmap, munmap } from "@dataplane/sys";
 import { allocate, rangeSegments, summarize } from "../src/index.ts";
-import { errorOf, firstLine, freePages, isRoot, need, PAGE_2M } from "./helpers.ts";
+import { errorOf, freePages, isRoot, need, PAGE_2M, spawnHolder } from "./helpers.ts";
 
-const HOLD = join(import.meta.dir, "fixtures/hold-region.ts");
 const hugeFlags = C.MAP_SHARED | C.MAP_ANONYMOUS | C.MAP_HUGETLB | C.MAP_HUGE_2MB;
 
 describe("rangeSegments(): the SG list of memory allocated elsewhere", () => {
@@ -71,17 +69,10 @@ describe("rangeSegments(): the SG list of memory allocated elsewhere", () => {
 
   test("another process's range, by pid, matches what that process sees", async () => {
     if (!need("root and 2 free 2 MiB hugepages", isRoot() && freePages() >= 2)) return;
-    const child = Bun.spawn([process.execPath, HOLD, "2"], {
-      stdin: "pipe",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const holder = await spawnHolder(2);
+    const { held } = holder;
+    const child = { pid: holder.pid };
     try {
-      const held = JSON.parse(await firstLine(child)) as {
-        address: number;
-        bytes: number;
-        pages: number[];
-      };
       const sg = rangeSegments(held.address, held.bytes, { pid: child.pid });
       expect(sg[0]?.physical).toBe(held.pages[0] as number);
       expect(summarize(sg).bytes).toBe(held.bytes);
@@ -90,8 +81,7 @@ describe("rangeSegments(): the SG list of memory allocated elsewhere", () => {
       );
       expect(lockOther.code).toBe("NO_ACCESS");
     } finally {
-      child.stdin.end();
-      await child.exited;
+      await holder.stop();
     }
     const gone = errorOf(() => rangeSegments(0x7f0000000000, 4096, { pid: child.pid }));
     expect(gone.code).toBe("NO_ACCESS");
