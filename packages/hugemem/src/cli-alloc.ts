@@ -1,7 +1,8 @@
 /*
  * bun run hugemem alloc <size> [--page 2M|1G] [--backing memfd|hugetlbfs|anonymous]
- *                             [--contiguous] [--json] [--hold]
- * Allocates, populates and proves a DMA buffer and prints what a device programmer needs. With
+ *                             [--contiguous] [--keep-order] [--json] [--hold]
+ * Allocates, populates and proves a DMA buffer, its pages in physical order (the shortest SG
+ * list; --keep-order skips that) and prints what a device programmer needs. With
  * --hold it keeps the buffer (and its memfd, reachable as /proc/<pid>/fd/<fd>) until SIGINT or
  * SIGTERM, then frees everything.
  */
@@ -18,6 +19,7 @@ const KNOWN = {
   "--contiguous": "flag",
   "--json": "flag",
   "--hold": "flag",
+  "--keep-order": "flag",
 } as const;
 
 /** Runs `alloc`; resolves to the exit code (after the signal, with --hold). */
@@ -40,6 +42,7 @@ export async function runAlloc(args: readonly string[]): Promise<number> {
     pageSize: pageOption(options.get("--page"), "--page"),
     backing: backing as Backing,
     contiguous: options.has("--contiguous"),
+    physicalOrder: !options.has("--keep-order"),
     name: "hugemem-alloc",
   });
   try {

@@ -18,9 +18,12 @@ const USAGE = `usage: bun run hugemem <command>
                                    machine's memory are refused; when the kernel gives fewer the
                                    pool is put back unless --partial; --shrink also lets it
                                    shrink to <count>, never below the pages in use
-  alloc <size> [--page 2M|1G] [--backing memfd|hugetlbfs|anonymous] [--contiguous] [--json] [--hold]
-                                   allocate, populate and prove a DMA buffer (e.g. 512M, 64G);
-                                   print page size and count, the SG list, the time of each step;
+  alloc <size> [--page 2M|1G] [--backing memfd|hugetlbfs|anonymous] [--contiguous]
+        [--keep-order] [--json] [--hold]
+                                   allocate, populate and prove a DMA buffer (e.g. 512M, 64G),
+                                   pages in physical order unless --keep-order (the shortest SG
+                                   list; memfd/hugetlbfs pay a second populate for it); print
+                                   page size and count, the SG list, the time of each step;
                                    --hold keeps it (and its memfd) until Ctrl-C / SIGTERM
   sg <pid|self> <hex-address> <bytes> [--page 2M|1G] [--lock] [--json]
                                    check that every page of an existing range is a present

@@ -5,7 +5,7 @@
  * it: the pool hands its pages out last-in first-out, so a big anonymous region arrives in
  * reverse physical order and would otherwise have one segment per page.
  */
-import { constants as C, mmap, mremap, munmap } from "@dataplane/sys";
+import { constants as C, madvise, mmap, mremap, munmap } from "@dataplane/sys";
 
 /** A fresh `bytes`-long PROT_NONE range aligned to `pageSize`, to move pages into. */
 export function alignedRange(bytes: number, pageSize: number): number {
@@ -58,4 +58,47 @@ export function physicalOrder(physical: Float64Array): number[] | null {
   return Array.from(physical.keys()).sort(
     (a, b) => (physical[a] as number) - (physical[b] as number),
   );
+}
+
+// madvise: MADV_REMOVE punches the page out of the file (back to the pool at once);
+// MADV_POPULATE_WRITE (Linux 5.14) faults a page in and fails with an errno instead of SIGBUS
+// when the pool has nothing left.
+const MADV_REMOVE = 9;
+const MADV_POPULATE_WRITE = 23;
+
+/** Segments of pages in the order given (1 + the breaks between neighbours). */
+function runs(physical: ArrayLike<number>, pageSize: number): number {
+  let count = physical.length > 0 ? 1 : 0;
+  for (let i = 1; i < physical.length; i++) {
+    if (physical[i] !== (physical[i - 1] as number) + pageSize) count++;
+  }
+  return count;
+}
+
+/**
+ * File-backed pages cannot be moved within their file, but they can be drawn again: the pages
+ * are punched out highest physical address first, so the lowest ends up on top of the pool's
+ * free list (the kernel reuses freed hugepages last-in first-out), and then faulted back in file
+ * order, each taking the next lowest. Returns the pages' new physical addresses, or null when
+ * physical order would not shorten the SG list. Costs a second zeroing of every page. Must run
+ * before mlock (the kernel refuses MADV_REMOVE on locked memory). Throws the SysError of a page
+ * that could not be faulted back (another process took the pool's pages meanwhile).
+ */
+export function redrawInPhysicalOrder(
+  address: number,
+  physical: Float64Array,
+  pageSize: number,
+  resolve: () => Float64Array,
+): Float64Array | null {
+  const order = physicalOrder(physical);
+  if (order === null) return null;
+  const sorted = order.map((i) => physical[i] as number);
+  if (runs(sorted, pageSize) >= runs(physical, pageSize)) return null;
+  for (let k = order.length - 1; k >= 0; k--) {
+    madvise(address + (order[k] as number) * pageSize, pageSize, MADV_REMOVE);
+  }
+  for (let i = 0; i < physical.length; i++) {
+    madvise(address + i * pageSize, pageSize, MADV_POPULATE_WRITE);
+  }
+  return resolve();
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Pagemap } from "@dataplane/pagemap";
+import { constants as C, mmap, munmap, viewOf } from "@dataplane/sys";
 import { allocate } from "../src/index.ts";
 import { freePages, isRoot, need, PAGE_2M } from "./helpers.ts";
 
@@ -38,5 +39,25 @@ describe("shortest SG list per backing", () => {
     using region = allocate({ bytes: 8 * PAGE_2M, name: "order" });
     expect(region.fd).toBeGreaterThanOrEqual(0);
     expect(region.segments().length).toBeGreaterThanOrEqual(physicalRuns(region.pages));
+  });
+});
+
+describe("memfd with physicalOrder: pages drawn again in physical order", () => {
+  test("the region stays one file range, every page where pagemap says, proven huge", () => {
+    if (!need("root and 32 free 2 MiB hugepages", isRoot() && freePages() >= 32)) return;
+    using region = allocate({ bytes: 32 * PAGE_2M, name: "order", physicalOrder: true });
+    expect(region.fd).toBeGreaterThanOrEqual(0);
+    using pm = Pagemap.open("self", { learnPageSize: false });
+    for (let i = 0; i < 32; i++) {
+      expect(pm.translate(region.address + i * PAGE_2M)).toBe(region.pages[i] as number);
+    }
+    // The fd still holds the same memory, byte for byte.
+    region.u8[5 * PAGE_2M + 7] = 0x42;
+    const again = mmap(32 * PAGE_2M, C.PROT_READ, C.MAP_SHARED, region.fd, 0);
+    try {
+      expect(new Uint8Array(viewOf(again, 32 * PAGE_2M))[5 * PAGE_2M + 7]).toBe(0x42);
+    } finally {
+      munmap(again, 32 * PAGE_2M);
+    }
   });
 });
