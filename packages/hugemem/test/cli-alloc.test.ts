@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readlinkSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { rangeSegments } from "../src/index.ts";
 import { firstLine, freePages, isRoot, need, PAGE_2M, spawnHolder } from "./helpers.ts";
@@ -123,5 +123,25 @@ describe("hugemem sg", () => {
     } finally {
       await holder.stop();
     }
+  });
+});
+
+describe("the README's alloc transcript", () => {
+  test("has the shape of real output (numbers and addresses aside)", () => {
+    if (!need("root and 8 free 2 MiB hugepages", isRoot() && freePages() >= 8)) return;
+    const readme = readFileSync(join(import.meta.dir, "../README.md"), "utf8");
+    const block = /```\n\$ bun run hugemem alloc 512M\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    const shown = block.trim().split("\n");
+    expect(shown.length).toBeGreaterThanOrEqual(4);
+    const shape = (line: string) =>
+      line
+        .trim()
+        .replace(/0x[0-9a-f]+/g, "H")
+        .replace(/[0-9]+(\.[0-9]+)?/g, "N")
+        .replace(/segments?/, "segment")
+        .replace(/\s+/g, " ");
+    const real = run("alloc", "16M").stdout.trim().split("\n");
+    expect(real.slice(0, 3).map(shape)).toEqual(shown.slice(0, 3).map(shape));
+    expect(shape(real[3] as string)).toBe(shape(shown[3] as string));
   });
 });
