@@ -87,7 +87,7 @@ describe("guardian vs ixgbe-sim over sysfs", () => {
       );
       const after = await stats();
       const off = after.transport.busMasterChanges.filter((c) => !c.on);
-      const first = off[0] as BusMasterChange;
+      const first = off[off.length - 1] as BusMasterChange; // the change the kill led to
       // Seen while the dead owner was still the client: the guardian cleared it, not the model's
       // own clean-up. Seen no later than the pass that acknowledged the guardian's reset, which
       // the guardian waited for before it let the memory go.
