@@ -149,7 +149,11 @@ export function notEnoughPages(needed: number, pageSize: number): HugememError {
     "NOT_ENOUGH_PAGES",
     `${needed} free ${pageSizeName(pageSize)} hugepages needed, ${pool.available} available ` +
       `(${pool.free} free, ${pool.reserved} reserved, ${pool.total} in the pool); ` +
-      `grow the pool ${reserveCommands(target, pageSize)}`,
+      `grow the pool ${reserveCommands(target, pageSize)}` +
+      (pageSize >= 1024 ** 3
+        ? `; 1 GiB pages are rarely free at run time (memory fragments), so reserve them at boot: ` +
+          `add hugepagesz=1G hugepages=${target} to the kernel command line`
+        : ""),
   );
 }
 

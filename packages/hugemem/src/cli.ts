@@ -1,21 +1,34 @@
 /*
- * bun run hugemem status [--json] | reserve <count> [--size 2M|1G] | --help
+ * bun run hugemem status [--json] | reserve <count> ... | alloc <size> ... | sg <pid> ... | --help
  * Exit codes: 0 ok, 1 the operation failed (message says the fix), 2 usage error.
  */
+import { runAlloc } from "./cli-alloc.ts";
+import { UsageError } from "./cli-args.ts";
+import { runSg } from "./cli-sg.ts";
 import { HugememError } from "./errors.ts";
-import { reserve } from "./reserve.ts";
+import { type ReserveResult, reserve } from "./reserve.ts";
 import { type PageSizeName, pageSizeName } from "./size.ts";
 import { type HugepageStatus, status } from "./status.ts";
 
 const USAGE = `usage: bun run hugemem <command>
 
   status [--json]                  hugepage pools (per NUMA node) and hugetlbfs mounts
-  reserve <count> [--size 2M|1G] [--shrink]
-                                   grow the pool to <count> pages (root); --shrink also lets it
+  reserve <count> [--size 2M|1G] [--shrink] [--partial]
+                                   grow the pool to <count> pages (root); counts beyond the
+                                   machine's memory are refused; when the kernel gives fewer the
+                                   pool is put back unless --partial; --shrink also lets it
                                    shrink to <count>, never below the pages in use
+  alloc <size> [--page 2M|1G] [--backing memfd|hugetlbfs|anonymous] [--contiguous]
+        [--keep-order] [--json] [--hold]
+                                   allocate, populate and prove a DMA buffer (e.g. 512M, 64G),
+                                   pages in physical order unless --keep-order (the shortest SG
+                                   list; memfd/hugetlbfs pay a second populate for it); print
+                                   page size and count, the SG list, the time of each step;
+                                   --hold keeps it (and its memfd) until Ctrl-C / SIGTERM
+  sg <pid|self> <hex-address> <bytes> [--page 2M|1G] [--lock] [--json]
+                                   check that every page of an existing range is a present
+                                   hugepage of that size and print its SG list (root)
   --help                           show this text`;
-
-class UsageError extends Error {}
 
 function printStatus(s: HugepageStatus): void {
   if (s.pools.length === 0) {
@@ -41,6 +54,7 @@ function printStatus(s: HugepageStatus): void {
 function runReserve(args: readonly string[]): number {
   let size: PageSizeName = "2M";
   let shrink = false;
+  let partial = false;
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
@@ -51,6 +65,8 @@ function runReserve(args: readonly string[]): number {
       size = v;
     } else if (a === "--shrink") {
       shrink = true;
+    } else if (a === "--partial") {
+      partial = true;
     } else if (a.startsWith("-")) {
       throw new UsageError(`unknown option ${a}`);
     } else rest.push(a);
@@ -58,16 +74,30 @@ function runReserve(args: readonly string[]): number {
   if (rest.length !== 1 || !/^[0-9]+$/.test(rest[0] as string)) {
     throw new UsageError("reserve takes one page count, e.g. reserve 512 --size 2M");
   }
-  const r = reserve(Number(rest[0]), size, { shrink });
-  const verdict = r.satisfied ? "ok" : "the kernel could not find enough free memory";
+  const r = reserve(Number(rest[0]), size, { shrink, partial });
   console.log(
-    `${size} pool: requested ${r.requested}, was ${r.before}, now ${r.total} (${r.free} free): ${verdict}`,
+    `${size} pool: requested ${r.requested}, was ${r.before}, now ${r.total} (${r.free} free): ${reserveVerdict(r)}`,
   );
   return r.satisfied ? 0 : 1;
 }
 
+function reserveVerdict(r: ReserveResult): string {
+  if (r.keptLarger) {
+    return `unchanged: the pool already holds more than ${r.requested}; reserve only grows a pool, add --shrink to shrink it`;
+  }
+  if (r.satisfied) return "ok";
+  if (r.rolledBack > 0) {
+    return (
+      `the kernel gave only ${r.rolledBack} of the ${r.requested - r.before} pages asked for (memory is fragmented), ` +
+      `so the pool was put back to ${r.before}; add --partial to keep what the kernel gives`
+    );
+  }
+  if (r.total > r.before) return `kept the ${r.total - r.before} pages the kernel gave (--partial)`;
+  return "the kernel could not find any free memory for more pages";
+}
+
 /** Runs the CLI on `argv` (without the program name); returns the exit code. */
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[]): Promise<number> {
   try {
     const [command, ...args] = argv;
     if (
@@ -89,6 +119,8 @@ export function main(argv: readonly string[]): number {
       return 0;
     }
     if (command === "reserve") return runReserve(args);
+    if (command === "alloc") return await runAlloc(args);
+    if (command === "sg") return runSg(args);
     throw new UsageError(`unknown command ${command}`);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -101,4 +133,4 @@ export function main(argv: readonly string[]): number {
   }
 }
 
-if (import.meta.main) process.exit(main(process.argv.slice(2)));
+if (import.meta.main) process.exit(await main(process.argv.slice(2)));

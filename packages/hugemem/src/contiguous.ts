@@ -3,9 +3,10 @@
  * physical memory, find a run of consecutive frames long enough, keep (or move into one virtual
  * range, in physical order) those pages and give the rest back to the pool at once.
  */
-import { constants as C, close, madvise, mmap, mremap, munmap } from "@dataplane/sys";
+import { close, madvise, munmap } from "@dataplane/sys";
 import { type Backing, mapBacking, notEnoughPages, openBacking } from "./backing.ts";
 import { HugememError } from "./errors.ts";
+import { movePages } from "./order.ts";
 import { resolvePages } from "./pages.ts";
 import type { RegionParts } from "./region.ts";
 import { pageSizeName } from "./size.ts";
@@ -112,25 +113,7 @@ function keepWindow(s: Scratch, start: number, req: ContiguousRequest): RegionPa
 function remapRun(s: Scratch, order: readonly number[], req: ContiguousRequest): RegionParts {
   const { pages, pageSize } = req;
   const bytes = pages * pageSize;
-  const span = bytes + pageSize;
-  const reservation = mmap(span, C.PROT_NONE, C.MAP_PRIVATE | C.MAP_ANONYMOUS | C.MAP_NORESERVE);
-  const base = Math.ceil(reservation / pageSize) * pageSize;
-  if (base > reservation) munmap(reservation, base - reservation);
-  if (reservation + span > base + bytes) munmap(base + bytes, reservation + span - (base + bytes));
-  try {
-    order.forEach((index, j) => {
-      mremap(
-        s.address + index * pageSize,
-        pageSize,
-        pageSize,
-        C.MREMAP_MAYMOVE | C.MREMAP_FIXED,
-        base + j * pageSize,
-      );
-    });
-  } catch (e) {
-    munmap(base, bytes);
-    throw e;
-  }
+  const base = movePages(s.address, order, pageSize);
   const chosen = new Set(order);
   for (let i = 0; i < s.count; i++) if (!chosen.has(i)) release(s, i, i + 1, pageSize);
   if (s.fd >= 0) close(s.fd);

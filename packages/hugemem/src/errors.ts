@@ -7,7 +7,10 @@ export type HugememErrorCode =
   | "NOT_ROOT" // the operation needs root (sysfs writes, physical addresses, mlock limits)
   | "NO_HUGETLBFS_MOUNT" // no hugetlbfs mount with that page size (or the given dir is not one)
   | "NOT_HUGE" // proof of backing failed: the memory is not made of huge pages of that size
+  | "TOO_MANY_PAGES" // reserve: more pages than the machine's memory can hold
   | "NO_CONTIGUOUS_RUN" // no physically contiguous run of pages long enough
+  | "NOT_PRESENT" // a page of a range is not mapped / not in memory
+  | "NO_ACCESS" // another process's pagemap: no such process, or no right to read it
   | "BAD_SIZE" // byte count, page count or page size unusable
   | "BAD_OFFSET" // an offset outside the region
   | "CLOSED"; // the region was used after close()

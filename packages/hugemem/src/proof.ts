@@ -13,11 +13,15 @@ export type ProofMethod = "kpageflags" | "smaps";
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
-function notHuge(what: string, pageSize: number): HugememError {
+/** What allocate()'s NOT_HUGE errors advise; other callers pass their own. */
+const FALLBACK_ADVICE = (pageSize: number): string =>
+  `the memory silently fell back to another page size; ` +
+  `use backing "memfd", or a hugetlbfs mount with pagesize=${pageSizeName(pageSize)}`;
+
+function notHuge(what: string, pageSize: number, advice = FALLBACK_ADVICE(pageSize)): HugememError {
   return new HugememError(
     "NOT_HUGE",
-    `${what}, not a ${pageSizeName(pageSize)} hugepage: the memory silently fell back to another page size; ` +
-      `use backing "memfd", or a hugetlbfs mount with pagesize=${pageSizeName(pageSize)}`,
+    `${what}, not a ${pageSizeName(pageSize)} hugepage: ${advice}`,
   );
 }
 
@@ -50,9 +54,19 @@ export function verifyHugeBacking(address: number, bytes: number, pageSize: numb
   }
 }
 
-// One huge page: its head frame is aligned, flagged HUGE + COMPOUND_HEAD, the compound page has
-// exactly the expected size, and its last 4 KiB page sits where one physical page says it must.
-function verifyPage(pm: Pagemap, kpf: Kpageflags, va: number, pageSize: number): void {
+/**
+ * One huge page at `va` (aligned) through `pm` (any process): its head frame is aligned, flagged
+ * HUGE + COMPOUND_HEAD, the compound page has exactly the expected size, and its last 4 KiB page
+ * sits where one physical page says it must. Returns its physical address; throws NOT_HUGE with
+ * `advice`, or the PagemapError of a page that is not present.
+ */
+export function verifyPage(
+  pm: Pagemap,
+  kpf: Kpageflags,
+  va: number,
+  pageSize: number,
+  advice?: string,
+): number {
   const physical = pm.translate(va);
   const pfn = physical / 4096;
   const flags = kpf.flags(pfn);
@@ -61,18 +75,23 @@ function verifyPage(pm: Pagemap, kpf: Kpageflags, va: number, pageSize: number):
     throw notHuge(
       `page at ${hex(va)} maps to frame ${hex(physical)} which is not a hugetlb page head`,
       pageSize,
+      advice,
     );
   }
   const size = kpf.hugePageBytes(pfn);
-  if (size !== pageSize)
-    throw notHuge(`page at ${hex(va)} is a ${pageSizeName(size)} hugepage`, pageSize);
+  if (size !== pageSize) {
+    const what = size === 0 ? "an ordinary 4 KiB page" : `a ${pageSizeName(size)} hugepage`;
+    throw notHuge(`page at ${hex(va)} is ${what}`, pageSize, advice);
+  }
   const last = pm.translate(va + pageSize - 4096);
   if (last !== physical + pageSize - 4096) {
     throw notHuge(
       `page at ${hex(va)} is not physically contiguous across ${pageSize} bytes`,
       pageSize,
+      advice,
     );
   }
+  return physical;
 }
 
 /** Checks through /proc/self/smaps that every mapping over the range has KernelPageSize = pageSize. */

@@ -5,13 +5,9 @@
 import { close, munmap, viewOf } from "@dataplane/sys";
 import type { Backing } from "./backing.ts";
 import { HugememError } from "./errors.ts";
+import { mergePages, type Segment } from "./sg.ts";
 
-/** One physically contiguous piece of a region. */
-export interface Segment {
-  /** Physical address of the first byte. */
-  readonly physical: number;
-  readonly bytes: number;
-}
+export type { Segment } from "./sg.ts";
 
 /** What the allocator hands to the region; the region owns the mapping and fd from then on. */
 export interface RegionParts {
@@ -25,6 +21,27 @@ export interface RegionParts {
   /** Physical address per huge page, or empty when PFNs are hidden (not root). */
   readonly pages: Float64Array;
 }
+
+/** Milliseconds each step of allocate() took. */
+export interface AllocationTimings {
+  /** Opening the backing, mapping and populating (the kernel zeroes every page here). */
+  readonly mapMs: number;
+  readonly lockMs: number;
+  /** Proof of backing (kpageflags or smaps). */
+  readonly proveMs: number;
+  /** Reading each page's physical address. */
+  readonly addressesMs: number;
+  /** Moving anonymous pages into physical order (0 for other backings). */
+  readonly orderMs: number;
+}
+
+const NO_TIMINGS: AllocationTimings = {
+  mapMs: 0,
+  lockMs: 0,
+  proveMs: 0,
+  addressesMs: 0,
+  orderMs: 0,
+};
 
 // Typed-array views are capped at 2 GiB; bigger regions are used through view().
 const MAX_VIEW = 2 ** 31;
@@ -47,13 +64,16 @@ export class HugeRegion {
   readonly pages: Float64Array;
   /** True when every page follows the previous one physically (one segment). */
   readonly contiguous: boolean;
+  /** How long each step of the allocation took. */
+  readonly timings: AllocationTimings;
   private fdValue: number;
   private closed = false;
   private u8View: Uint8Array | null = null;
   private u32View: Uint32Array | null = null;
 
   /** Takes ownership of an allocator's mapping and fd. Use allocate() rather than this. */
-  constructor(parts: RegionParts) {
+  constructor(parts: RegionParts, timings: AllocationTimings = NO_TIMINGS) {
+    this.timings = timings;
     this.address = parts.address;
     this.bytes = parts.bytes;
     this.pageSize = parts.pageSize;
@@ -98,23 +118,8 @@ export class HugeRegion {
 
   /** The scatter-gather list: physically adjacent pages merged, in virtual order. */
   segments(): Segment[] {
-    const pages = this.pages;
-    if (pages.length === 0) this.physicalAddress(0); // throws NOT_ROOT
-    const out: Segment[] = [];
-    let start = pages[0] as number;
-    let bytes = this.pageSize;
-    for (let i = 1; i < pages.length; i++) {
-      const p = pages[i] as number;
-      if (p === start + bytes) {
-        bytes += this.pageSize;
-      } else {
-        out.push({ physical: start, bytes });
-        start = p;
-        bytes = this.pageSize;
-      }
-    }
-    out.push({ physical: start, bytes });
-    return out;
+    if (this.pages.length === 0) this.physicalAddress(0); // throws NOT_ROOT
+    return mergePages(this.pages, this.pageSize, 0, this.bytes);
   }
 
   /** A byte view of the whole region (regions up to 2 GiB; made once, then reused). */

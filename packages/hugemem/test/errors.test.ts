@@ -1,18 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { constants as C, mmap, munmap } from "@dataplane/sys";
-import { allocate, HugememError, reserve, status, verifyHugeBacking } from "../src/index.ts";
-import { freePages, isRoot, need, PAGE_1G, PAGE_2M, runAsNobody } from "./helpers.ts";
-
-function errorOf(f: () => unknown): HugememError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof HugememError) return e;
-    throw e;
-  }
-  throw new Error("expected a HugememError, nothing was thrown");
-}
+import { allocate, reserve, status, verifyHugeBacking } from "../src/index.ts";
+import { errorOf, freePages, isRoot, need, PAGE_1G, PAGE_2M, runAsNobody } from "./helpers.ts";
 
 describe("errors, each with its fix", () => {
   test("BAD_SIZE: byte counts, page sizes, page counts", () => {

@@ -1,6 +1,8 @@
 /* Shared test helpers: pool counters, waiting for pages to come back, "needs" handling. */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { geteuid } from "@dataplane/sys";
+import { HugememError } from "../src/index.ts";
 
 export const MIB = 1024 * 1024;
 export const PAGE_2M = 2 * MIB;
@@ -72,4 +74,59 @@ export function runAsNobody(
     { stdout: "pipe", stderr: "pipe" },
   );
   return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+/** The HugememError that `f` throws; fails the test when it throws nothing or something else. */
+export function errorOf(f: () => unknown): HugememError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof HugememError) return e;
+    throw e;
+  }
+  throw new Error("expected a HugememError, nothing was thrown");
+}
+
+/** Reads a child's stdout until its first full line and returns that line (fails if it exits first). */
+export async function firstLine(child: {
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+}): Promise<string> {
+  const reader = child.stdout.getReader();
+  let text = "";
+  try {
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`child exited early: ${await new Response(child.stderr).text()}`);
+      text += new TextDecoder().decode(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return text.slice(0, text.indexOf("\n"));
+}
+
+/** What the holder fixture allocated. */
+export interface Held {
+  readonly address: number;
+  readonly bytes: number;
+  readonly pages: number[];
+}
+
+/** Starts a process holding `pages` 2 MiB pages until its stdin closes; `stop()` ends it. */
+export async function spawnHolder(pages: number) {
+  const child = Bun.spawn(
+    [process.execPath, join(import.meta.dir, "fixtures/hold-region.ts"), String(pages)],
+    {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  const held = JSON.parse(await firstLine(child)) as Held;
+  const stop = async () => {
+    child.stdin.end();
+    await child.exited;
+  };
+  return { pid: child.pid, held, stop };
 }

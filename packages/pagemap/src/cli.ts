@@ -10,8 +10,10 @@ import { Pagemap } from "./pagemap.ts";
 const USAGE = `usage: bun run pagemap <pid|self> <hex-address> [count] [--json]
 
   pid          a process id, or "self"
-  hex-address  virtual address of the first page, e.g. 0x7f3a00000000
-  count        number of 4 KiB pages to show (1 .. 1048576, default 1)
+  hex-address  virtual address of the byte asked for, e.g. 0x7f3a00001234; its physical
+               address keeps the offset inside the page (0x...1234 -> 0x<frame>234)
+  count        number of 4 KiB pages to show (1 .. 1048576, default 1); each further row is
+               the same offset in the next page
   --json       print a JSON array instead of a table
   --help       show this text
 
@@ -21,7 +23,10 @@ const MAX_COUNT = 1 << 20;
 
 interface Args {
   readonly pid: number | "self";
+  /** The 4 KiB page holding the address asked for. */
   readonly va: number;
+  /** The address's offset inside that page, kept in every row. */
+  readonly offset: number;
   readonly count: number;
   readonly json: boolean;
 }
@@ -58,7 +63,8 @@ function parseArgs(argv: readonly string[]): Args | "help" {
   if (!/^[1-9][0-9]*$/.test(countText) || Number(countText) > MAX_COUNT) {
     throw new UsageError(`count "${countText}" must be an integer from 1 to ${MAX_COUNT}`);
   }
-  return { pid, va: va - (va % 4096), count: Number(countText), json };
+  const offset = va % 4096;
+  return { pid, va: va - offset, offset, count: Number(countText), json };
 }
 
 function openKpageflags(): Kpageflags | null {
@@ -79,8 +85,8 @@ function collect(args: Args): Row[] {
     const entry = decodeEntry(words[2 * i] as number, words[2 * i + 1] as number);
     const known = entry.pfn !== 0;
     rows.push({
-      virtual: hex(args.va + i * 4096),
-      physical: known ? hex(entry.pfn * 4096) : null,
+      virtual: hex(args.va + i * 4096 + args.offset),
+      physical: known ? hex(entry.pfn * 4096 + args.offset) : null,
       flags: entryFlagNames(entry),
       kpageflags: kpf !== null && known ? kpageflagNames(kpf.flags(entry.pfn)) : null,
       entry,

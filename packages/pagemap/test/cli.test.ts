@@ -32,6 +32,23 @@ describe("pagemap CLI", () => {
     });
   });
 
+  test("an address inside a page reports the physical address of that byte, offset kept", () => {
+    using m = hugeMapping(1);
+    if (!need("root and a free 2 MiB hugepage", isRoot() && m !== null) || m === null) return;
+    using pm = Pagemap.open();
+    const va = m.address + 5 * 4096 + 0x234;
+    const r = run(String(process.pid), `0x${va.toString(16)}`, "2", "--json");
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { virtual: string; physical: string }[];
+    expect(rows.map((row) => row.virtual)).toEqual([
+      `0x${va.toString(16)}`,
+      `0x${(va + 4096).toString(16)}`,
+    ]);
+    expect(rows[0]?.physical).toBe(`0x${pm.translate(va).toString(16)}`);
+    expect(rows[0]?.physical.endsWith("234")).toBe(true);
+    expect(rows[1]?.physical).toBe(`0x${pm.translate(va + 4096).toString(16)}`);
+  });
+
   test("the table has one line per page plus a header", () => {
     using m = hugeMapping(1);
     if (!need("root and a free 2 MiB hugepage", isRoot() && m !== null) || m === null) return;

@@ -27,7 +27,15 @@ export { addressOf, copyMemory, fillMemory, viewOf } from "./memory.ts";
 export { madvise, memfdCreate, mlock, mmap, mremap, munlock, munmap } from "./mman.ts";
 export { bindMount, unmount, unshareMounts } from "./mount.ts";
 export { PollSet, pollOne } from "./poll.ts";
-export { allowedCpus, currentCpu, geteuid, getpid, gettid, pinThread } from "./process.ts";
+export {
+  allowedCpus,
+  currentCpu,
+  geteuid,
+  getpid,
+  gettid,
+  pidfdOpen,
+  pinThread,
+} from "./process.ts";
 export {
   accept,
   bindUnix,

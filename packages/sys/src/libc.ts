@@ -12,6 +12,8 @@ export const libc = dlopen(LIBC, {
   __errno_location: { args: [], returns: T.ptr },
   strerror: { args: [T.i32], returns: T.cstring },
   getpid: { args: [], returns: T.i32 },
+  // syscall(2) for calls glibc has no wrapper for in every version (pidfd_open).
+  syscall: { args: [T.i64, T.i64, T.i64], returns: T.i64_fast },
   gettid: { args: [], returns: T.i32 },
   getuid: { args: [], returns: T.u32 },
   geteuid: { args: [], returns: T.u32 },

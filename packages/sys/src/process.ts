@@ -1,6 +1,6 @@
 /* Process and thread identity, CPU pinning. */
 
-import { Errno } from "./errno.ts";
+import { Errno, lastErrno } from "./errno.ts";
 import { check, SysError } from "./errors.ts";
 import { libc } from "./libc.ts";
 
@@ -41,4 +41,18 @@ export function allowedCpus(tid = 0): number[] {
   for (let cpu = 0; cpu < 1024; cpu++)
     if ((mask[cpu >> 3] as number) & (1 << (cpu & 7))) cpus.push(cpu);
   return cpus;
+}
+
+// pidfd_open has the same number on every architecture (the unified syscall table, Linux 5.3).
+const SYS_PIDFD_OPEN = 434;
+
+/**
+ * pidfd_open(2): a descriptor that polls readable (POLLIN) once process `pid` has exited, and
+ * that keeps naming that process even if its pid is reused. Throws SysError (ESRCH: no such
+ * process; ENOSYS: a kernel before 5.3).
+ */
+export function pidfdOpen(pid: number): number {
+  const fd = Number(libc.syscall(SYS_PIDFD_OPEN, pid, 0));
+  if (fd < 0) throw new SysError("pidfd_open", lastErrno(), String(pid));
+  return fd;
 }

@@ -77,3 +77,17 @@ test("lseek then read returns the bytes at that offset; a bad fd is EBADF", () =
   }
   expect(() => sys.lseek(fd, 0)).toThrow(/lseek\(\d+, 0\) failed: EBADF/);
 });
+
+test("pidfdOpen: readable once the process exits; ESRCH for no such process", async () => {
+  const child = Bun.spawn(["sleep", "60"]);
+  const fd = sys.pidfdOpen(child.pid);
+  try {
+    expect(sys.pollOne(fd, K.POLLIN, 0)).toBe(0);
+    child.kill("SIGKILL");
+    await child.exited;
+    expect(sys.pollOne(fd, K.POLLIN, 10_000) & K.POLLIN).toBe(K.POLLIN);
+  } finally {
+    sys.close(fd);
+  }
+  expect(() => sys.pidfdOpen(2 ** 30)).toThrow(/ESRCH/);
+});

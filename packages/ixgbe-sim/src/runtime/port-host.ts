@@ -8,6 +8,7 @@ import type { QueueWire } from "../control/queue-wire.ts";
 import { Port, type Port as PortModel, type PortOptions } from "../model/port.ts";
 import { BAR_BYTES, MAPPED_ALL, MAPPED_QUEUE_PAGES } from "../model/register-map.ts";
 import { SharedFile } from "../serve/bar-store.ts";
+import { BusMasterWatch } from "../serve/bus-master-watch.ts";
 import { busMasterEnabled, CONFIG_BYTES, fillConfig } from "../serve/config.ts";
 import { DmaSwitch } from "../serve/dma-switch.ts";
 import { SysfsDeviceDir } from "../serve/sysfs-dir.ts";
@@ -51,6 +52,8 @@ export class PortHost {
   readonly dma = new DmaSwitch();
   /** Counts of the models earlier power cycles replaced. */
   private readonly history = new PowerHistory();
+  /** Bus Master Enable as the datapath saw it, change by change. */
+  readonly busMasterWatch = new BusMasterWatch();
   private readonly memfd: SharedFile | null;
   private readonly portOptions: PortOptions;
   private closed = false;
@@ -116,8 +119,14 @@ export class PortHost {
 
   /** True when the client set Bus Master Enable: the datapath may DMA. */
   get busMaster(): boolean {
-    return busMasterEnabled(this.config);
+    return this.busMasterWatch.sample(busMasterEnabled(this.config), this.snapshot);
   }
+
+  private readonly snapshot = () => ({
+    accesses: this.dma.accesses,
+    resets: this.port.stats().resets,
+    clientPid: this.sysfs?.clientPid ?? -1,
+  });
 
   /** Slow-path duties: finds or drops the sysfs client. */
   housekeeping(nowNs: number): void {
@@ -148,6 +157,8 @@ export class PortHost {
   transport(): Record<string, unknown> {
     return {
       busMaster: this.busMaster,
+      dmaAccesses: this.dma.accesses,
+      busMasterChanges: this.busMasterWatch.report(),
       vfioUser: {
         socket: this.vfio.server.socketPath,
         connected: this.vfio.server.connected,

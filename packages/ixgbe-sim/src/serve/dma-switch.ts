@@ -23,6 +23,8 @@ class NoMemory implements DmaSpace {
 export class DmaSwitch implements DmaSpace {
   /** Byte offset inside the window found by the last successful resolve(). */
   offset = 0;
+  /** Accesses to host memory the device has attempted (resolve calls, faults included). */
+  accesses = 0;
   /** The current space's window views (the same arrays, updated in place by that space). */
   u8: Uint8Array[];
   u32: Uint32Array[];
@@ -64,6 +66,7 @@ export class DmaSwitch implements DmaSpace {
    */
   resolve(lo: number, hi: number, len: number): number {
     const space = this.current;
+    this.accesses++;
     const w = space.resolve(lo >>> 0, hi >>> 0, len);
     if (w >= 0) this.offset = space.offset;
     return w;

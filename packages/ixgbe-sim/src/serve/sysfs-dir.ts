@@ -7,7 +7,9 @@
  * The client is found, not announced: once Bus Master Enable appears in config, /proc/<pid>/maps
  * of every process is searched for our resource0 (at most every 100 ms) and the first mapper is
  * the client; its hugepage memory is then reached through PhysicalDmaSpace. When it exits or no
- * longer maps resource0, the caller resets the port and the DMA space is closed.
+ * longer maps resource0, the caller resets the port and the DMA space is closed; while another
+ * process still maps resource0 with Bus Master Enable set (a guardian stopping the device),
+ * that waits until BME is cleared or the BAR is let go.
  */
 import {
   mkdirSync,
@@ -110,6 +112,11 @@ export class SysfsDeviceDir {
     if (nowNs < this.nextCheck) return null;
     this.nextCheck = nowNs + CHECK_NS;
     if (mapsFile(this.clientPid, this.resourcePath)) return null;
+    // The client is gone, but another process still maps BAR0 with bus mastering on: a guardian
+    // about to stop the device. A real card knows nothing of the client and keeps its DMA going
+    // until someone clears Bus Master Enable or resets it, so the model does the same here (the
+    // client's memory stays mapped) instead of stopping on its own behalf.
+    if (busMasterEnabled(this.config.u8) && findMapper(this.resourcePath) >= 0) return null;
     this.detach(`client ${this.clientPid} is gone or no longer maps resource0`);
     return "detached";
   }
