@@ -6,9 +6,16 @@
 import * as R from "@dataplane/ixgbe/regs";
 import type { DmaSpace } from "../dma/dma-space.ts";
 import type { Wire } from "../wire/wire.ts";
-import { type DmaTarget, FaultUnit, hexAddress, type MalformedKind } from "./faults.ts";
+import {
+  type DmaTarget,
+  type FaultAction,
+  FaultUnit,
+  hexAddress,
+  type MalformedKind,
+} from "./faults.ts";
 import { InterruptUnit } from "./interrupts.ts";
 import { QUEUES } from "./register-map.ts";
+import type { ViolationUnit } from "./rules.ts";
 import { Counters } from "./stats.ts";
 
 /** Model-internal counters (stats()), indexes into PortCore.k. */
@@ -37,7 +44,9 @@ export const KS = {
   RESETS: 21,
   LINK_CHANGES: 22,
   QUEUES_STOPPED: 23,
-  COUNT: 24,
+  /** RX buffer writes dropped as posted writes to unmapped addresses (frame lost, queue runs). */
+  RX_BUFFER_FAULTS: 24,
+  COUNT: 25,
 } as const;
 
 const W_RXDCTL = (q: number): number => R.RXDCTL(q) >>> 2;
@@ -81,6 +90,8 @@ export class PortCore {
     readonly wire: Wire,
     irq: (vector: number) => void,
     faultLogSize: number,
+    /** Datasheet rules broken by the client, and how strictly they are judged. */
+    readonly violations: ViolationUnit,
   ) {
     this.shadow = new Uint32Array(bar.length);
     this.barI32 = new Int32Array(bar.buffer, bar.byteOffset, bar.length);
@@ -131,7 +142,7 @@ export class PortCore {
     q: number,
     lo: number,
     hi: number,
-    stopped: boolean,
+    action: boolean | FaultAction,
     injected: boolean,
   ): void {
     this.k[KS.DMA_FAULTS]++;
@@ -142,7 +153,7 @@ export class PortCore {
       direction: dir,
       queue: q,
       address: hexAddress(lo, hi),
-      action: stopped ? "queue-stopped" : "frame-dropped",
+      action: action === true ? "queue-stopped" : action === false ? "frame-dropped" : action,
       injected,
     });
   }

@@ -128,8 +128,10 @@ export class RxRings {
 
   /**
    * DMA a frame (src8/src32 views of a mapping at srcAddr, bytes srcOff.., len bytes) into
-   * queue q: all buffers first, then the write-backs. A fault drops the frame and leaves the
-   * descriptors to the hardware.
+   * queue q: all buffers first, then the write-backs. A buffer address that does not resolve is
+   * a posted write the card never hears about (the IOMMU drops it): the data is lost, the fault
+   * counted, and the descriptors are still written back so the queue runs on. A null buffer
+   * address (malformed descriptor) drops the frame and leaves the descriptors to the hardware.
    */
   deliver(
     q: number,
@@ -163,6 +165,7 @@ export class RxRings {
     let i = head;
     let rem = len;
     let off = srcOff;
+    let lost = false;
     for (let k = 0; k < need; k++) {
       const d = base + (i << 2);
       let lo = ring[d];
@@ -178,9 +181,15 @@ export class RxRings {
       const inj = c.faults.dmaArmed > 0 && c.faults.takeDma(T.RX_BUFFER);
       const win = inj ? -1 : dma.resolve(lo, hi, chunk);
       if (win < 0) {
-        c.dmaFault("rx-buffer", "rx", q, lo, hi, false, inj);
-        c.k[KS.DROP_RX_DMA_FAULT]++;
-        return DROPPED;
+        c.dmaFault("rx-buffer", "rx", q, lo, hi, "data-lost", inj);
+        if (!lost) {
+          lost = true;
+          c.k[KS.RX_BUFFER_FAULTS]++;
+        }
+        rem -= chunk;
+        off += chunk;
+        i = i + 1 === n ? 0 : i + 1;
+        continue;
       }
       copyFrame(
         dma.u8[win],

@@ -5,6 +5,7 @@
  */
 import { KS } from "./core.ts";
 import type { Port } from "./port.ts";
+import type { ViolationReport } from "./rules.ts";
 
 /** Snapshot returned by Port.stats(). All counts since construction. */
 export interface PortStats {
@@ -38,6 +39,13 @@ export interface PortStats {
       readonly dmaFault: number;
       readonly malformed: number;
     };
+    /**
+     * Frames whose buffer write hit an unmapped address: posted writes, so the data was lost
+     * but the descriptor was written back and the queue ran on (the card never learns of the
+     * IOMMU fault; a driver sees only the frame's content missing). Counted in delivered, not
+     * in dropped.
+     */
+    readonly bufferFaults: number;
   };
   /** Transmit side. */
   readonly tx: {
@@ -58,6 +66,8 @@ export interface PortStats {
   readonly resets: number;
   /** Interrupts delivered: total and per vector (only vectors that fired). */
   readonly interrupts: { readonly total: number; readonly perVector: Record<string, number> };
+  /** Datasheet rules the driver broke (rules.ts), per rule. */
+  readonly violations: ViolationReport;
 }
 
 /** Builds the snapshot for `port`. */
@@ -92,6 +102,7 @@ export function portStats(port: Port): PortStats {
         dmaFault: k[KS.DROP_RX_DMA_FAULT],
         malformed: k[KS.DROP_RX_MALFORMED],
       },
+      bufferFaults: k[KS.RX_BUFFER_FAULTS],
     },
     tx: {
       frames: k[KS.TX_FRAMES],
@@ -103,5 +114,6 @@ export function portStats(port: Port): PortStats {
     queuesStopped: k[KS.QUEUES_STOPPED],
     resets: k[KS.RESETS],
     interrupts: { total, perVector },
+    violations: port.violations(),
   };
 }

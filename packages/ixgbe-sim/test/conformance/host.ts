@@ -63,10 +63,27 @@ export function initPort(t: ConformanceTarget): void {
     R.HLREG0,
     t.read32(R.HLREG0) | R.HLREG0_RXCRCSTRP | R.HLREG0_TXCRCEN | R.HLREG0_TXPADEN,
   );
-  t.write32(R.RDRXCTL, t.read32(R.RDRXCTL) | R.RDRXCTL_CRCSTRIP);
+  // RDRXCTL: CRCSTRIP as HLREG0, and the bits the datasheet requires (§8.2.3.8.8).
+  t.write32(
+    R.RDRXCTL,
+    ((t.read32(R.RDRXCTL) & ~R.RDRXCTL_RSCFRSTSIZE_MASK) |
+      R.RDRXCTL_CRCSTRIP |
+      R.RDRXCTL_RSCACKC |
+      R.RDRXCTL_FCOE_WRFIX) >>>
+      0,
+  );
   t.write32(R.FCTRL, R.FCTRL_BAM);
-  t.write32(R.RXCTRL, R.RXCTRL_RXEN);
+  enableReceive(t, true);
   t.write32(R.DMATXCTL, R.DMATXCTL_TE);
+}
+
+/** RXCTRL.RXEN on or off inside the SECRXCTRL.RX_DIS / SECRX_RDY handshake (§4.6.7). */
+export function enableReceive(t: ConformanceTarget, on: boolean): void {
+  t.write32(R.SECRXCTRL, t.read32(R.SECRXCTRL) | R.SECRXCTRL_RX_DIS);
+  waitFor(t, R.SECRXSTAT, R.SECRXSTAT_SECRX_RDY, R.SECRXSTAT_SECRX_RDY);
+  const rx = t.read32(R.RXCTRL);
+  t.write32(R.RXCTRL, on ? rx | R.RXCTRL_RXEN : rx & ~R.RXCTRL_RXEN);
+  t.write32(R.SECRXCTRL, t.read32(R.SECRXCTRL) & ~R.SECRXCTRL_RX_DIS);
 }
 
 /** Options of an RX queue set up by setupRx. */
