@@ -237,7 +237,7 @@ export class Port {
     const w = PRIMARY[offset >>> 2];
     this.core.now = this.clock();
     this.resetTimer.poll(this.core.now);
-    writeRegister(this, w, value >>> 0);
+    writeRegister(this, w, value >>> 0, this.core.bar[w] as number);
     const p = PARTNER[w];
     if (p >= 0) this.core.set(p, this.core.bar[w]);
   }

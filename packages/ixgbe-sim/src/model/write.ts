@@ -13,17 +13,27 @@ const EEC_RW_MASK = 0x7f; // SK, CS, DI, DO, FWE, EE_REQ; the rest is read-only 
 const EEC_RO_BITS = R.EEC_EE_PRES | (2 << R.EEC_EE_SIZE_SHIFT); // ARD: kept (reset-timing.ts)
 const W_SECRXSTAT = R.SECRXSTAT >>> 2;
 
-/** Applies a write of `v` to primary word `w` of `port`. */
-export function writeRegister(port: Port, w: number, v: number): void {
+/**
+ * Applies a write of `v` to primary word `w` of `port`. `old` is the value the register held
+ * before (for a store found in mapped memory, memory already shows `v`). Returns false when the
+ * write was refused (device in reset): the caller then restores `old` in mapped memory.
+ */
+export function writeRegister(port: Port, w: number, v: number, old: number): boolean {
   const c = port.core;
-  const kind = KIND[w];
   if (port.resetTimer.inReset && c.violations.strict) {
     c.violations.report(
       V.WRITE_DURING_RESET,
       `0x${v.toString(16)} written to 0x${(w << 2).toString(16)} during the reset`,
     );
-    return; // the device does not take register writes while in reset (§8.2.3.1.1)
+    return false; // the device does not take register writes while in reset (§8.2.3.1.1)
   }
+  applyWrite(port, w, v, old);
+  return true;
+}
+
+function applyWrite(port: Port, w: number, v: number, old: number): void {
+  const c = port.core;
+  const kind = KIND[w];
   switch (kind) {
     case K.PLAIN:
       c.set(w, v);
@@ -74,7 +84,7 @@ export function writeRegister(port: Port, w: number, v: number): void {
         ((v & EEC_RW_MASK) |
           ((v & R.EEC_EE_REQ) !== 0 ? R.EEC_EE_GNT : 0) |
           EEC_RO_BITS |
-          (c.bar[w] & R.EEC_ARD)) >>>
+          (old & R.EEC_ARD)) >>>
           0,
       );
       return;
@@ -84,12 +94,12 @@ export function writeRegister(port: Port, w: number, v: number): void {
       c.set(
         w,
         (c.violations.strict
-          ? (v & ~R.RDRXCTL_DMAIDONE) | (c.bar[w] & R.RDRXCTL_DMAIDONE)
+          ? (v & ~R.RDRXCTL_DMAIDONE) | (old & R.RDRXCTL_DMAIDONE)
           : v | R.RDRXCTL_DMAIDONE) >>> 0,
       );
       return;
     case K.RXCTRL:
-      if (c.violations.strict) checkRxEnable(c, c.bar[w], v);
+      if (c.violations.strict) checkRxEnable(c, old, v);
       c.set(w, v);
       return;
     case K.SECRXCTRL:

@@ -84,6 +84,7 @@ export function enableReceive(t: ConformanceTarget, on: boolean): void {
   const rx = t.read32(R.RXCTRL);
   t.write32(R.RXCTRL, on ? rx | R.RXCTRL_RXEN : rx & ~R.RXCTRL_RXEN);
   t.write32(R.SECRXCTRL, t.read32(R.SECRXCTRL) & ~R.SECRXCTRL_RX_DIS);
+  t.run();
 }
 
 /** Options of an RX queue set up by setupRx. */

@@ -66,6 +66,7 @@ export function inProcessFactory(mapped: readonly MappedRange[] = []): TargetFac
         injectCrcErrors: (n) => port.injectCrcErrors(n),
         stats: () => port.stats(),
         faults: () => port.faults,
+        violations: () => port.violations(),
       },
       traits: { queuePageStatsClearOnRead: mapped.length === 0 },
       close: () => dma.close(),
