@@ -44,6 +44,18 @@ function rxRing(t: ConformanceTarget, q: number, len: number, baseOff = LAYOUT.r
   t.write32(R.RDT(q), 0);
 }
 
+/** Programs TX queue q's ring (TDT = `tail`), sets TXDCTL.ENABLE; returns whether it reads 1. */
+function enableTx(t: ConformanceTarget, q: number, len: number, tail = 0): boolean {
+  const [lo, hi] = iova(t, LAYOUT.txRing(q));
+  t.write32(R.TDBAL(q), lo);
+  t.write32(R.TDBAH(q), hi);
+  t.write32(R.TDLEN(q), len);
+  t.write32(R.TDT(q), tail);
+  t.write32(R.TXDCTL(q), R.TXDCTL_ENABLE);
+  t.run();
+  return (t.read32(R.TXDCTL(q)) & R.TXDCTL_ENABLE) !== 0;
+}
+
 /** Sets RXDCTL.ENABLE, lets the device act, and returns whether ENABLE reads 1. */
 function enableRx(t: ConformanceTarget, q: number): boolean {
   t.write32(R.RXDCTL(q), t.read32(R.RXDCTL(q)) | R.RXDCTL_ENABLE);
@@ -134,13 +146,7 @@ export function registerRuleTests(name: string, make: TargetFactory): void {
       expect(enableRx(t, 1)).toBe(false);
       rxRing(t, 2, 128, LAYOUT.rxRing(2) + 0x40);
       expect(enableRx(t, 2)).toBe(false);
-      const [lo, hi] = iova(t, LAYOUT.txRing(0));
-      t.write32(R.TDBAL(0), lo);
-      t.write32(R.TDBAH(0), hi);
-      t.write32(R.TDLEN(0), 64);
-      t.write32(R.TXDCTL(0), R.TXDCTL_ENABLE);
-      t.run();
-      expect(t.read32(R.TXDCTL(0)) & R.TXDCTL_ENABLE).toBe(0);
+      expect(enableTx(t, 0, 64)).toBe(false);
       expect(count(t, "queue-enable-bad-ring")).toBe(4);
       rxRing(t, 3, 128);
       expect(enableRx(t, 3)).toBe(true); // a good ring still enables
@@ -149,13 +155,7 @@ export function registerRuleTests(name: string, make: TargetFactory): void {
 
     test("tx-enable-before-te: TXDCTL.ENABLE before DMATXCTL.TE reads 0", () => {
       resetDevice(t);
-      const [lo, hi] = iova(t, LAYOUT.txRing(0));
-      t.write32(R.TDBAL(0), lo);
-      t.write32(R.TDBAH(0), hi);
-      t.write32(R.TDLEN(0), 1024);
-      t.write32(R.TXDCTL(0), R.TXDCTL_ENABLE);
-      t.run();
-      expect(t.read32(R.TXDCTL(0)) & R.TXDCTL_ENABLE).toBe(0);
+      expect(enableTx(t, 0, 1024)).toBe(false);
       expect(broken(t)).toEqual(["tx-enable-before-te"]);
       t.write32(R.DMATXCTL, R.DMATXCTL_TE);
       t.write32(R.TXDCTL(0), R.TXDCTL_ENABLE);
@@ -221,13 +221,7 @@ export function registerRuleTests(name: string, make: TargetFactory): void {
       t.write32(R.RDT(0), 5);
       t.run();
       expect(enableRx(t, 0)).toBe(true); // reported, not refused
-      const [lo, hi] = iova(t, LAYOUT.txRing(0));
-      t.write32(R.TDBAL(0), lo);
-      t.write32(R.TDBAH(0), hi);
-      t.write32(R.TDLEN(0), 1024);
-      t.write32(R.TDT(0), 3);
-      t.write32(R.TXDCTL(0), R.TXDCTL_ENABLE);
-      t.run();
+      enableTx(t, 0, 1024, 3);
       expect(broken(t)).toEqual(["rx-tail-before-enable", "tx-tail-before-enable"]);
       const first = t.control.violations().rules[0];
       expect(first?.detail).toContain("queue 0");
