@@ -94,7 +94,7 @@ export class RxPath {
       this.rings.finish(); // publishes what drain() delivered; new frames wait
       return work;
     }
-    this.tally.begin();
+    this.tally.begin(strip, (hl & R.HLREG0_RXLNGTHERREN) !== 0);
     const direct = this.direct;
     direct.wireEmpty = false;
     const fast =
@@ -129,10 +129,6 @@ export class RxPath {
     const c = this.c;
     const buf = this.staging;
     this.tally.arrived(len);
-    if (this.pb.count > 0 && this.pb.bytes + len + 4 > pbCap) {
-      this.held.miss();
-      return;
-    }
     if (this.crcErrors > 0) {
       this.crcErrors--;
       c.counters.acc[S.CRCERRS]++;
@@ -146,6 +142,10 @@ export class RxPath {
       return;
     }
     this.tally.good(f, len);
+    if (this.pb.count > 0 && this.pb.bytes + len + 4 > pbCap) {
+      this.held.miss(); // after the filter: GPRC counts missed frames, as on the 82599
+      return;
+    }
     const rss = this.rss;
     rss.classify(buf, 0, len, mrqc);
     let q = 0;

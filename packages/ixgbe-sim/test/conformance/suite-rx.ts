@@ -58,6 +58,7 @@ export function registerRxTests(name: string, make: TargetFactory): void {
       expect(missed).toBeGreaterThan(0);
       const held = 20 - missed;
       expect(held).toBe(t.control.stats().rx.waiting);
+      expect(t.read32(R.GPRC)).toBe(20); // the 82599's GPRC counts missed frames too
       rx.setTail(7); // descriptors appear: held frames go out in arrival order
       t.run();
       expect(rx.head()).toBe(7);
@@ -106,7 +107,7 @@ export function registerRxTests(name: string, make: TargetFactory): void {
       expect(rx.head()).toBe(3);
     });
 
-    test("oversize and undersize frames are dropped and counted (ROC/RUC/RLEC)", () => {
+    test("oversize and undersize frames are dropped and counted in ROC/RUC, not RLEC", () => {
       setupRx(t, 0);
       t.inject(rawFrame(1600)); // > 1518 with FCS, JUMBOEN off
       t.inject(rawFrame(40)); // < 64 with FCS
@@ -114,8 +115,31 @@ export function registerRxTests(name: string, make: TargetFactory): void {
       t.run();
       expect(t.read32(R.ROC)).toBe(1);
       expect(t.read32(R.RUC)).toBe(1);
-      expect(t.read32(R.RLEC)).toBe(2);
+      expect(t.read32(R.RLEC)).toBe(0);
       expect(t.read32(R.GPRC)).toBe(1);
+    });
+
+    test("RLEC counts 802.3 length-field errors (HLREG0.RXLNGTHERREN), padding allowed", () => {
+      const rx = setupRx(t, 0, { count: 8 });
+      const frame802 = (len: number, field: number) => {
+        const f = rawFrame(len);
+        f[12] = field >>> 8;
+        f[13] = field & 0xff;
+        return f;
+      };
+      t.inject(frame802(60, 20)); // 46-byte payload padded from 20: fine
+      t.inject(frame802(114, 100)); // 100-byte payload: fine
+      t.inject(frame802(60, 200)); // says 200, carries 46: length error
+      t.inject(frame802(214, 100)); // says 100, carries 200: length error
+      t.run();
+      expect(t.read32(R.RLEC)).toBe(2);
+      expect(rx.head()).toBe(4); // counted, still delivered
+      t.write32(R.HLREG0, t.read32(R.HLREG0) & ~R.HLREG0_RXLNGTHERREN);
+      t.run();
+      const before = t.read32(R.RLEC); // 0 after the clear-on-read above; 2 where it runs free
+      t.inject(frame802(60, 200));
+      t.run();
+      expect(t.read32(R.RLEC)).toBe(before);
     });
 
     test("L2 filter: exact unicast, broadcast with BAM, multicast with MPE, UPE for the rest", () => {
