@@ -164,7 +164,8 @@ function writeEerd(port: Port, w: number, v: number): void {
 
 /**
  * RXDCTL/TXDCTL: ENABLE takes effect at once and reads back as the queue's state (queues past
- * the configured count never enable). SWFLSH self-clears: write-backs are never held back.
+ * the configured count never enable). TXDCTL.SWFLSH writes back what a WTHRESH batch holds and
+ * self-clears.
  */
 function writeQueueControl(port: Port, w: number, v: number, tx: 0 | 1): void {
   const c = port.core;
@@ -177,9 +178,13 @@ function writeQueueControl(port: Port, w: number, v: number, tx: 0 | 1): void {
   c.set(w, stored >>> 0);
   if (tx === 0) {
     c.rxEnabled[q] = on ? 1 : 0;
-  } else if ((c.txEnabled[q] === 1) !== on) {
+    return;
+  }
+  if ((v & R.TXDCTL_SWFLSH) !== 0) port.tx.flush(q); // pending WTHRESH write-backs go out
+  if ((c.txEnabled[q] === 1) !== on) {
     c.txEnabled[q] = on ? 1 : 0;
     c.rebuildTxActive();
+    port.tx.resetQueue(q);
   }
 }
 

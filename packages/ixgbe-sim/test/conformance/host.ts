@@ -212,8 +212,11 @@ export class TxRing {
   }
 }
 
-/** Programs TX queue q and enables it (TE must already be set). */
-export function setupTx(t: ConformanceTarget, q: number, count = 64): TxRing {
+/**
+ * Programs TX queue q and enables it (TE must already be set): prefetch 36, host 8, write-back
+ * threshold `wthresh` (0: every RS descriptor is written back at once).
+ */
+export function setupTx(t: ConformanceTarget, q: number, count = 64, wthresh = 0): TxRing {
   const [lo, hi] = iova(t, LAYOUT.txRing(q));
   t.mem.fill(0xff, LAYOUT.txRing(q), LAYOUT.txRing(q) + count * 16);
   t.write32(R.TDBAL(q), lo);
@@ -223,7 +226,10 @@ export function setupTx(t: ConformanceTarget, q: number, count = 64): TxRing {
   t.write32(R.TDT(q), 0);
   t.write32(
     R.TXDCTL(q),
-    (t.read32(R.TXDCTL(q)) & ~R.TXDCTL_THRESH_MASK) | 0x00040824 | R.TXDCTL_ENABLE,
+    (t.read32(R.TXDCTL(q)) & ~R.TXDCTL_THRESH_MASK) |
+      0x0824 |
+      (wthresh << R.TXDCTL_WTHRESH_SHIFT) |
+      R.TXDCTL_ENABLE,
   );
   t.run();
   waitFor(t, R.TXDCTL(q), R.TXDCTL_ENABLE, R.TXDCTL_ENABLE);

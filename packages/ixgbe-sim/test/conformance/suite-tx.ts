@@ -82,6 +82,26 @@ export function registerTxTests(name: string, make: TargetFactory): void {
       expect(t.read32(R.TDH(0))).toBe(3);
     });
 
+    test("WTHRESH > 0: write-back batched, every descriptor of a batch gets DD (RS ignored); SWFLSH flushes", () => {
+      const tx = setupTx(t, 0, 16, 3);
+      const noRs = R.ADVTXD_CMD_SINGLE & ~R.ADVTXD_DCMD_RS;
+      tx.frame(rawFrame(60, OTHER_MAC, 1));
+      tx.frame(rawFrame(60, OTHER_MAC, 2), noRs);
+      tx.kick();
+      t.run();
+      expect(t.sent().length).toBe(2);
+      expect([tx.dd(0), tx.dd(1)]).toEqual([false, false]); // 2 of 3: nothing written back yet
+      tx.frame(rawFrame(60, OTHER_MAC, 3), noRs);
+      tx.frame(rawFrame(60, OTHER_MAC, 4));
+      tx.kick();
+      t.run();
+      expect([tx.dd(0), tx.dd(1), tx.dd(2), tx.dd(3)]).toEqual([true, true, true, false]);
+      t.write32(R.TXDCTL(0), t.read32(R.TXDCTL(0)) | R.TXDCTL_SWFLSH);
+      t.run();
+      expect(tx.dd(3)).toBe(true);
+      expect(t.read32(R.TXDCTL(0)) & R.TXDCTL_SWFLSH).toBe(0);
+    });
+
     test("TX ring wrap-around and head write-back instead of DD", () => {
       const tx = setupTx(t, 0, 8);
       const [lo, hi] = iova(t, LAYOUT.headWb);
