@@ -83,6 +83,11 @@ export class PortCore {
   /** Enabled TX queues, in queue order; first txActiveCount entries valid. */
   readonly txActive = new Int32Array(QUEUES);
   txActiveCount = 0;
+  /** Enabled RX queues, in queue order; first rxActiveCount entries valid. */
+  readonly rxActive = new Int32Array(QUEUES);
+  rxActiveCount = 0;
+  /** RX queues whose descriptor prefetch must start over (enable, RDH write, reset). */
+  readonly rxRefetch = new Uint8Array(QUEUES);
 
   constructor(
     readonly bar: Uint32Array,
@@ -111,6 +116,16 @@ export class PortCore {
     }
   }
 
+  /** Turns RX queue q on or off (the active list, and a fresh descriptor prefetch). */
+  setRxEnabled(q: number, on: boolean): void {
+    if ((this.rxEnabled[q] === 1) === on) return;
+    this.rxEnabled[q] = on ? 1 : 0;
+    this.rxRefetch[q] = 1;
+    let n = 0;
+    for (let i = 0; i < QUEUES; i++) if (this.rxEnabled[i] !== 0) this.rxActive[n++] = i;
+    this.rxActiveCount = n;
+  }
+
   /** Recomputes the list of enabled TX queues. */
   rebuildTxActive(): void {
     let n = 0;
@@ -120,7 +135,7 @@ export class PortCore {
 
   /** Stops an RX queue after a fault: RXDCTL.ENABLE reads 0, PCI exception cause raised. */
   stopRxQueue(q: number): void {
-    this.rxEnabled[q] = 0;
+    this.setRxEnabled(q, false);
     this.set(W_RXDCTL(q), this.bar[W_RXDCTL(q)] & ~R.RXDCTL_ENABLE);
     this.k[KS.QUEUES_STOPPED]++;
     this.intr.otherEvent(R.EICR_PCI, this.now);

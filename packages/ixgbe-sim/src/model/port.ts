@@ -169,7 +169,9 @@ export class Port {
     c.intr.reset();
     this.rx.reset();
     this.tx.reset();
+    for (let q = 0; q < c.rxActiveCount; q++) c.rxRefetch[c.rxActive[q] as number] = 1;
     c.rxEnabled.fill(0);
+    c.rxActiveCount = 0;
     c.txEnabled.fill(0);
     c.qde.fill(0);
     c.rxHead.fill(0);

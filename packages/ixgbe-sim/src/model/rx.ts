@@ -94,6 +94,7 @@ export class RxPath {
       this.rings.finish(); // publishes what drain() delivered; new frames wait
       return work;
     }
+    if (c.rxActiveCount > 0) this.rings.pollTails(); // descriptor prefetch (rx-rings.ts)
     this.tally.begin(strip, (hl & R.HLREG0_RXLNGTHERREN) !== 0);
     const direct = this.direct;
     direct.wireEmpty = false;

@@ -116,6 +116,7 @@ function applyWrite(port: Port, w: number, v: number, old: number): void {
       return;
     case K.RDH:
       c.rxHead[ARG[w]] = v & 0xffff;
+      c.rxRefetch[ARG[w]] = 1;
       c.set(w, v & 0xffff);
       return;
     case K.TDH:
@@ -177,7 +178,7 @@ function writeQueueControl(port: Port, w: number, v: number, tx: 0 | 1): void {
   if (tx === 1) stored &= ~R.TXDCTL_SWFLSH;
   c.set(w, stored >>> 0);
   if (tx === 0) {
-    c.rxEnabled[q] = on ? 1 : 0;
+    c.setRxEnabled(q, on);
     return;
   }
   if ((v & R.TXDCTL_SWFLSH) !== 0) port.tx.flush(q); // pending WTHRESH write-backs go out

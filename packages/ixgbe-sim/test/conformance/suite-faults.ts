@@ -114,8 +114,10 @@ export function registerFaultTests(name: string, make: TargetFactory): void {
     });
 
     test("an unmapped buffer address in a real descriptor loses that frame only", () => {
-      const rx = setupRx(t, 0, { count: 8 });
+      const rx = setupRx(t, 0, { count: 8, give: 0 });
       t.mem32[(0 + 0) * 4 + 1] = 0x7777; // descriptor 0 of queue 0 points far outside host memory
+      rx.setTail(7); // handed over (and fetched) only now
+      t.run();
       t.inject(rawFrame(60));
       t.inject(rawFrame(61));
       t.inject(rawFrame(62));

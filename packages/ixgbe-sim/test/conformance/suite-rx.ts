@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, expect } from "bun:test";
 import * as R from "@dataplane/ixgbe/regs";
-import { BCAST, initPort, OTHER_MAC, PORT_MAC, rawFrame, setupRx } from "./host.ts";
+import { BCAST, initPort, iova, LAYOUT, OTHER_MAC, PORT_MAC, rawFrame, setupRx } from "./host.ts";
 import { describe, test } from "./skip.ts";
 import type { ConformanceTarget, TargetFactory } from "./target.ts";
 
@@ -65,6 +65,24 @@ export function registerRxTests(name: string, make: TargetFactory): void {
       expect(rx.data(0)).toEqual(rawFrame(100, PORT_MAC, 0));
       expect(rx.data(1)).toEqual(rawFrame(100, PORT_MAC, 1));
       expect(t.read32(R.EICR) & R.EICR_RX_MISS).toBe(R.EICR_RX_MISS);
+    });
+
+    test("descriptors are fetched when the tail moves: a rewrite after the tail bump is not seen", () => {
+      const rx = setupRx(t, 0, { count: 8, give: 2 }); // descriptors 0 and 1 handed over
+      const [lo, hi] = iova(t, rx.bufOff(5));
+      const d0 = LAYOUT.rxRing(0) >>> 2;
+      t.mem32[d0] = lo; // too late: the device fetched descriptor 0 at the tail bump
+      t.mem32[d0 + 1] = hi;
+      const d2 = d0 + 2 * 4;
+      t.mem32[d2] = lo; // descriptor 2 is still the driver's: this rewrite counts
+      t.mem32[d2 + 1] = hi;
+      rx.setTail(3);
+      t.run();
+      for (let i = 0; i < 3; i++) t.inject(rawFrame(60, PORT_MAC, i));
+      t.run();
+      expect(rx.head()).toBe(3);
+      expect(rx.data(0)).toEqual(rawFrame(60, PORT_MAC, 0)); // the fetched address
+      expect(t.mem.slice(rx.bufOff(5), rx.bufOff(5) + 60)).toEqual(rawFrame(60, PORT_MAC, 2));
     });
 
     test("ring wrap-around over several laps with the tail trailing by one", () => {
