@@ -74,6 +74,11 @@ export class PortCore {
   filterDirty = true;
   /** RSSRK changed: the Toeplitz table must be rebuilt. */
   rssKeyDirty = true;
+  /**
+   * True while a store found in mapped memory is applied (MappedSync): its order against other
+   * stores made since the model's previous pass is unknown, which some rules must allow for.
+   */
+  storeFromMemory = false;
   readonly rxEnabled = new Uint8Array(QUEUES);
   readonly txEnabled = new Uint8Array(QUEUES);
   /** PFQDE.QDE per queue: drop when no descriptor, like SRRCTL.DROP_EN. */

@@ -86,7 +86,10 @@ export class MappedSync {
         c.set(w, old); // read-only: the client's store does not stick
         continue;
       }
-      if (!writeRegister(this.port, p, v, p === w ? old : (shadow[p] as number))) {
+      c.storeFromMemory = true;
+      const taken = writeRegister(this.port, p, v, p === w ? old : (shadow[p] as number));
+      c.storeFromMemory = false;
+      if (!taken) {
         c.set(w, old); // refused (device in reset): the store does not stick
         continue;
       }
