@@ -32,7 +32,7 @@ options:
                        alone applies to every port
   --socket-dir DIR     where p<N>.sock and control.sock go (default ${DEFAULT_SOCKET_DIR})
   --sysfs DIR          also serve each port as DIR/<pci-address>/ (put DIR on tmpfs: /dev/shm)
-  --link-delay MS      link comes up MS after reset or AN restart (default 10)
+  --link-delay MS      link comes up MS after an AN restart in 10G serial mode (default 10)
   --pin CPU            pin the device loop to CPU
   --mac LIST           per-port MACs, comma-separated (default 02:00:00:82:59:9N)
   --queues N           queues per direction per port, 1..128 (default 128)

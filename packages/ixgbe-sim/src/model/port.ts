@@ -46,7 +46,7 @@ export interface PortOptions {
   readonly lanId?: number;
   /** The EEPROM MAC loaded into RAL(0)/RAH(0) on every reset. Default 02:00:00:82:59:9<lan>. */
   readonly mac?: string | Uint8Array;
-  /** Link comes up this long after reset/AN restart, ms. Default 10. */
+  /** Link comes up this long after an AN restart (lenient: also after a reset), ms. Default 10. */
   readonly linkUpDelayMs?: number;
   /** Queues per direction that can be enabled (1..128). Default 128. */
   readonly queues?: number;

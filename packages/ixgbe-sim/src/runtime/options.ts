@@ -72,7 +72,7 @@ export const SimOptionsSchema = z
     socketDir: z.string().min(1).default(DEFAULT_SOCKET_DIR),
     /** Parent directory for sysfs-style device directories, or null for none. */
     sysfs: z.string().min(1).nullable().default(null),
-    /** Link comes up this long after reset or AN restart. */
+    /** Link comes up this long after an AN restart (lenient: also after a reset). */
     linkDelayMs: z.number().min(0).max(60_000).default(10),
     /** CPU to pin the device loop to, or null. */
     pin: z.int().min(0).max(4095).nullable().default(null),
