@@ -5,7 +5,12 @@
  * interrupts; the tests that depend on those are skipped with the reason (README, "sysfs mode").
  */
 import { afterAll, beforeAll } from "bun:test";
-import { TAIL_RULE_MAPPED, TAIL_RULE_TEST } from "./conformance/skip.ts";
+import {
+  MTQC_RULE_MAPPED,
+  MTQC_RULE_TEST,
+  TAIL_RULE_MAPPED,
+  TAIL_RULE_TEST,
+} from "./conformance/skip.ts";
 import { conformanceSuite } from "./conformance/suite.ts";
 import {
   openSysfsRemote,
@@ -31,6 +36,7 @@ export const SYSFS_SKIPS = {
   "statistics are exact: GPRC, GORC/TOR without the stripped CRC, size bins, broadcast, per-queue slots": `${READ_SIDE_EFFECT} (clear-on-read statistics run free)`,
   "MSI-X: IVAR routes queue causes, EIAC auto-clears, EITR spaces firings": NO_IRQ,
   [TAIL_RULE_TEST]: TAIL_RULE_MAPPED,
+  [MTQC_RULE_TEST]: MTQC_RULE_MAPPED,
   "MSI/INTx mode: one vector, IVAR picks the EICR bit, EICR read clears": `${NO_IRQ}; ${READ_SIDE_EFFECT} (EICR read-clear)`,
 };
 

@@ -51,6 +51,7 @@ export const K = {
   PFQDE: 25,
   RXCTRL: 26,
   SECRXCTRL: 27,
+  MTQC: 28,
 } as const;
 
 /** Kind per word. */
@@ -102,6 +103,7 @@ function build(): void {
   mark(R.RDRXCTL, K.RDRXCTL);
   mark(R.RXCTRL, K.RXCTRL);
   mark(R.SECRXCTRL, K.SECRXCTRL);
+  mark(R.MTQC, K.MTQC);
   mark(R.PFQDE, K.PFQDE);
   for (let q = 0; q < QUEUES; q++) {
     mark(R.RXDCTL(q), K.RXDCTL, q);

@@ -58,6 +58,11 @@ export const RULES: readonly Rule[] = [
     text: "RDT was moved past RDH while the queue was not enabled; software must wait for RXDCTL.ENABLE to read 1 before handing descriptors to the device",
   },
   {
+    id: "mtqc-without-arbdis",
+    section: "MTQC with RTTDCS.ARBDIS (Linux ixgbe_setup_mtqc, DPDK ixgbe_dev_mq_tx_configure)",
+    text: "MTQC was written while RTTDCS.ARBDIS was 0; the transmit descriptor arbiter must be disabled while MTQC changes ('disable arbiter before setting MTQC')",
+  },
+  {
     id: "tx-tail-before-enable",
     section: "4.6.8 (TDT after TXDCTL.ENABLE reads 1)",
     text: "TDT was moved past TDH while the queue was not enabled; software must wait for TXDCTL.ENABLE to read 1 before handing descriptors to the device",
@@ -74,7 +79,8 @@ export const V = {
   RDRXCTL_BITS: 5,
   RXEN_WITHOUT_RX_DIS: 6,
   RX_TAIL_BEFORE_ENABLE: 7,
-  TX_TAIL_BEFORE_ENABLE: 8,
+  MTQC_WITHOUT_ARBDIS: 8,
+  TX_TAIL_BEFORE_ENABLE: 9,
 } as const;
 
 /** How strictly a port judges its driver. */

@@ -12,6 +12,7 @@ import { V } from "./rules.ts";
 const EEC_RW_MASK = 0x7f; // SK, CS, DI, DO, FWE, EE_REQ; the rest is read-only status
 const EEC_RO_BITS = R.EEC_EE_PRES | (2 << R.EEC_EE_SIZE_SHIFT); // ARD: kept (reset-timing.ts)
 const W_SECRXSTAT = R.SECRXSTAT >>> 2;
+const W_RTTDCS = R.RTTDCS >>> 2;
 
 /**
  * Applies a write of `v` to primary word `w` of `port`. `old` is the value the register held
@@ -100,6 +101,17 @@ function applyWrite(port: Port, w: number, v: number, old: number): void {
       return;
     case K.RXCTRL:
       if (c.violations.strict) checkRxEnable(c, old, v);
+      c.set(w, v);
+      return;
+    case K.MTQC:
+      // Judged for trapped stores only: in mapped memory the RTTDCS stores around this one may
+      // all have happened before the model's pass.
+      if (c.violations.strict && !c.storeFromMemory && (c.bar[W_RTTDCS] & R.RTTDCS_ARBDIS) === 0) {
+        c.violations.report(
+          V.MTQC_WITHOUT_ARBDIS,
+          `MTQC set to 0x${v.toString(16)} with RTTDCS.ARBDIS 0`,
+        );
+      }
       c.set(w, v);
       return;
     case K.SECRXCTRL:

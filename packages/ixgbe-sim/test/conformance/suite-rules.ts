@@ -21,7 +21,7 @@ import {
   setupTx,
   waitFor,
 } from "./host.ts";
-import { describe, TAIL_RULE_TEST, test } from "./skip.ts";
+import { describe, MTQC_RULE_TEST, TAIL_RULE_TEST, test } from "./skip.ts";
 import type { ConformanceTarget, TargetFactory } from "./target.ts";
 
 /** Count of violations of rule `id` so far. */
@@ -213,6 +213,19 @@ export function registerRuleTests(name: string, make: TargetFactory): void {
       expect(rx.head()).toBe(1);
       expect(rx.data(0)).toEqual(rawFrame(60, OTHER_MAC, 2));
       expect(t.control.violations().total).toBe(0);
+    });
+
+    test(MTQC_RULE_TEST, () => {
+      initPort(t);
+      t.write32(R.DMATXCTL, 0); // MTQC changes with the transmit path idle
+      t.write32(R.RTTDCS, t.read32(R.RTTDCS) | R.RTTDCS_ARBDIS);
+      t.write32(R.MTQC, R.MTQC_64Q_1PB);
+      t.write32(R.RTTDCS, t.read32(R.RTTDCS) & ~R.RTTDCS_ARBDIS);
+      t.run();
+      expect(t.control.violations().total).toBe(0);
+      t.write32(R.MTQC, R.MTQC_64Q_1PB);
+      t.run();
+      expect(broken(t)).toEqual(["mtqc-without-arbdis"]);
     });
 
     test(TAIL_RULE_TEST, () => {
