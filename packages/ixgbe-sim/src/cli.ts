@@ -32,11 +32,16 @@ options:
                        alone applies to every port
   --socket-dir DIR     where p<N>.sock and control.sock go (default ${DEFAULT_SOCKET_DIR})
   --sysfs DIR          also serve each port as DIR/<pci-address>/ (put DIR on tmpfs: /dev/shm)
-  --link-delay MS      link comes up MS after reset or AN restart (default 10)
+  --link-delay MS      link comes up MS after an AN restart in 10G serial mode (default 10)
   --pin CPU            pin the device loop to CPU
   --mac LIST           per-port MACs, comma-separated (default 02:00:00:82:59:9N)
   --queues N           queues per direction per port, 1..128 (default 128)
   --manual-clock       device time moves only on "ctl advance", the datapath only on "ctl step"
+  --lenient            judge nothing: the older permissive model (instant reset, link up
+                       without AN restart, no violations); default is strict
+  --strict-fatal       the first violation of a datasheet rule stops the port's datapath
+  --reset-ms MS        CTRL.RST takes MS (default 1); --auto-read-ms MS: EEC.ARD after MS
+                       (default 2); --dma-init-ms MS: RDRXCTL.DMAIDONE after MS (default 2)
   --exit-with-parent   exit when the parent process dies
   -h, --help           this text
 
@@ -67,6 +72,11 @@ function parseFlags(argv: string[]) {
         queues: { type: "string" },
         "manual-clock": { type: "boolean" },
         "exit-with-parent": { type: "boolean" },
+        lenient: { type: "boolean" },
+        "strict-fatal": { type: "boolean" },
+        "reset-ms": { type: "string" },
+        "auto-read-ms": { type: "string" },
+        "dma-init-ms": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -98,6 +108,11 @@ async function serve(argv: string[]): Promise<number> {
     queues: num(f.queues),
     manualClock: f["manual-clock"],
     exitWithParent: f["exit-with-parent"],
+    lenient: f.lenient,
+    strictFatal: f["strict-fatal"],
+    resetMs: num(f["reset-ms"]),
+    autoReadMs: num(f["auto-read-ms"]),
+    dmaInitMs: num(f["dma-init-ms"]),
   });
   if (!parsed.success) usageError(z.prettifyError(parsed.error));
   const opts = parsed.data;

@@ -51,6 +51,17 @@ export {
   type MappedRange,
   QUEUES,
 } from "./model/register-map.ts";
+export {
+  RESET_TIMING_DEFAULT,
+  type ResetTiming,
+} from "./model/reset-timing.ts";
+export {
+  RULES,
+  type Rule,
+  type Strictness,
+  type ViolationCount,
+  type ViolationReport,
+} from "./model/rules.ts";
 export { STAT_REGISTERS, type StatRegister } from "./model/stats.ts";
 export type { PortStats } from "./model/stats-report.ts";
 export { type LoopControl, type LoopOptions, runLoop } from "./runtime/loop.ts";

@@ -29,6 +29,10 @@ test("usage errors exit 2 and say what is wrong", () => {
   expect(run(["--wire", "gen"]).err).toContain("--ports is required");
   expect(run(["--ports", "9", "--wire", "gen"]).code).toBe(2);
   expect(run(["--ports", "1", "--wire", "gen", "--bogus"]).code).toBe(2);
+  const both = run(["--ports", "1", "--wire", "gen", "--lenient", "--strict-fatal"]);
+  expect(both.code).toBe(2);
+  expect(both.err).toContain("--lenient and --strict-fatal contradict each other");
+  expect(run(["--ports", "1", "--wire", "gen", "--reset-ms", "-3"]).code).toBe(2);
   const counts = run(["--ports", "3", "--wire", "gen,sink"]);
   expect(counts.code).toBe(2);
   expect(counts.err).toContain("2 wire specs for 3 ports");

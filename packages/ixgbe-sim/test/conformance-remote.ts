@@ -12,6 +12,7 @@ import { type Mmio, openDevice } from "@dataplane/pci";
 import { constants as C, close, eventfd, eventfdRead, PollSet } from "@dataplane/sys";
 import { connectVfioUser, IRQ_MSIX, REGION_BAR0, type VfioUserClient } from "@dataplane/vfio";
 import { ControlClient, type ControlRequest } from "../src/control/client.ts";
+import type { ViolationReport } from "../src/model/rules.ts";
 import type { PortStats } from "../src/model/stats-report.ts";
 import { type SimHandle, startSim } from "../src/runtime/start.ts";
 import type { ConformanceTarget, ConformanceTraits, TargetFactory } from "./conformance/target.ts";
@@ -236,6 +237,7 @@ export function remoteFactory(r: Remote): TargetFactory {
         injectCrcErrors: (count) => void onPort("crc-errors", count === undefined ? {} : { count }),
         stats: () => (onPort("stats") as { model: PortStats }).model,
         faults: () => (onPort("faults") as { faults: [] }).faults,
+        violations: () => onPort("violations") as ViolationReport,
       },
       traits: r.traits,
       close: () => {},

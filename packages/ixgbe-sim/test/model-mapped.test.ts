@@ -49,7 +49,12 @@ describe("mapped BAR0 (sysfs mode)", () => {
     store(R.FCTRL, 0x700);
     store(R.CTRL, R.CTRL_RST_MASK);
     tick();
+    expect(load(R.CTRL) & R.CTRL_RST).toBe(R.CTRL_RST); // the reset takes ~1 ms
+    expect(load(R.EEC) & R.EEC_ARD).toBe(0);
+    tick(2);
     expect(load(R.CTRL)).toBe(0);
+    expect(load(R.EEC) & R.EEC_ARD).toBe(R.EEC_ARD);
+    expect(load(R.RDRXCTL) & R.RDRXCTL_DMAIDONE).toBe(R.RDRXCTL_DMAIDONE);
     expect(load(R.FCTRL)).toBe(0);
     expect(port.stats().resets).toBe(1);
     dma.close();
@@ -85,6 +90,8 @@ describe("mapped BAR0 (sysfs mode)", () => {
     store(R.RAL(1), 0x11223344);
     tick();
     expect(load(R.RAL_ALIAS(1))).toBe(0x11223344);
+    store(R.RDBAL(0), 0x100000);
+    store(R.RDLEN(0), 128);
     store(R.RXDCTL(0), R.RXDCTL_ENABLE);
     tick();
     expect(port.core.rxEnabled[0]).toBe(1);
@@ -93,8 +100,11 @@ describe("mapped BAR0 (sysfs mode)", () => {
   });
 
   test("link comes up in memory without any trapped read", () => {
-    const { dma, load, tick } = mappedPort();
-    expect(load(R.LINKS) & R.LINKS_UP).toBe(0);
+    const { dma, store, load, tick } = mappedPort();
+    tick(2);
+    expect(load(R.LINKS) & R.LINKS_UP).toBe(0); // not before autonegotiation is restarted
+    store(R.AUTOC, R.AUTOC_LMS_10G_SERIAL | R.AUTOC_AN_RESTART);
+    tick();
     tick(2);
     expect(load(R.LINKS) & R.LINKS_UP).toBe(R.LINKS_UP);
     expect(load(R.STATUS) & R.STATUS_LINK_UP).toBe(R.STATUS_LINK_UP);
@@ -107,6 +117,8 @@ describe("mapped BAR0 (sysfs mode)", () => {
     expect(rounds).toBeGreaterThan(1);
     let now = 2e9;
     // Queue 127's RXDCTL sits late in the watch list: one slice does not reach it.
+    store(R.RDBAL(127), 0x100000);
+    store(R.RDLEN(127), 128);
     store(R.RXDCTL(127), R.RXDCTL_ENABLE);
     port.pollMapped(now);
     expect(port.core.rxEnabled[127]).toBe(0);

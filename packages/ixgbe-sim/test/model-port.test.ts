@@ -50,8 +50,11 @@ describe("construction", () => {
 
   test("queues beyond the configured count never enable", () => {
     const port = new Port({ dma: new WindowDmaSpace(), wire: new QueueWire(), queues: 4 });
-    port.mmioWrite(R.RXDCTL(3), R.RXDCTL_ENABLE);
-    port.mmioWrite(R.RXDCTL(4), R.RXDCTL_ENABLE);
+    for (const q of [3, 4]) {
+      port.mmioWrite(R.RDBAL(q), 0x1000);
+      port.mmioWrite(R.RDLEN(q), 128);
+      port.mmioWrite(R.RXDCTL(q), R.RXDCTL_ENABLE);
+    }
     expect(port.mmioRead(R.RXDCTL(3)) & R.RXDCTL_ENABLE).toBe(R.RXDCTL_ENABLE);
     expect(port.mmioRead(R.RXDCTL(4)) & R.RXDCTL_ENABLE).toBe(0);
   });

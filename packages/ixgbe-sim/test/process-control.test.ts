@@ -74,6 +74,35 @@ test("stats: model counters, statistics registers, wire and transport", async ()
   expect(flap.model.link.changes).toBeGreaterThanOrEqual(5);
 });
 
+test("violations: counted per rule over the control socket and in stats, logged once", async () => {
+  expect(ctl.call({ cmd: "violations", port: 0 })).toMatchObject({ mode: "strict", total: 0 });
+  // Receive on and off outside the SECRXCTRL.RX_DIS handshake, with RDRXCTL at its reset value.
+  bar.write32(R.RXCTRL, R.RXCTRL_RXEN);
+  bar.write32(R.RXCTRL, 0);
+  const v = ctl.call({ cmd: "violations", port: 0 }) as { total: number; rules: unknown[] };
+  expect(v.total).toBe(4);
+  expect(v.rules).toEqual([
+    expect.objectContaining({ rule: "crc-strip-mismatch", count: 1, section: expect.any(String) }),
+    expect.objectContaining({ rule: "rdrxctl-required-bits", count: 1 }),
+    expect.objectContaining({ rule: "rxen-without-secrx-rx-dis", count: 2 }),
+  ]);
+  const s = ctl.call({ cmd: "stats", port: 0 }) as { model: { violations: unknown } };
+  expect(s.model.violations).toEqual(v);
+  const all = ctl.call({ cmd: "violations" }) as { ports: { port: number; total: number }[] };
+  expect(all.ports.map((p) => [p.port, p.total])).toEqual([
+    [0, 4],
+    [1, 0],
+  ]);
+  const logged = () =>
+    sim
+      .stderr()
+      .split("\n")
+      .filter((l) => l.includes("port 0: violation rxen-without-secrx-rx-dis (datasheet 4.6.7"));
+  const deadline = Date.now() + 5000;
+  while (logged().length === 0 && Date.now() < deadline) await Bun.sleep(10);
+  expect(logged().length).toBe(1);
+});
+
 test("power-cycle: the replaced model's frame counts move to beforePowerCycles", async () => {
   type Counts = { rx: { frames: number; dropped: Record<string, number> } };
   type PortDoc = { model: Counts; beforePowerCycles: Counts & { powerCycles: number } };

@@ -164,6 +164,15 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   faults: cmd("port", NoArgs, "recent DMA faults and malformed descriptors", (_t, p) => ({
     faults: p.port.faults,
   })),
+  violations: anyCmd(
+    "any",
+    NoArgs,
+    "datasheet rules the driver broke: per rule id, section, count and first occurrence",
+    (t, p) =>
+      p === null
+        ? { ports: t.ports.map((h) => ({ port: h.index, ...h.port.violations() })) }
+        : p.port.violations(),
+  ),
   wires: anyCmd("any", NoArgs, "each wire's spec and stats (sink verdict included)", (t, p) =>
     p === null ? { ports: t.ports.map(wireInfo) } : wireInfo(p),
   ),

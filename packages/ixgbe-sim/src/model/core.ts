@@ -6,9 +6,16 @@
 import * as R from "@dataplane/ixgbe/regs";
 import type { DmaSpace } from "../dma/dma-space.ts";
 import type { Wire } from "../wire/wire.ts";
-import { type DmaTarget, FaultUnit, hexAddress, type MalformedKind } from "./faults.ts";
+import {
+  type DmaTarget,
+  type FaultAction,
+  FaultUnit,
+  hexAddress,
+  type MalformedKind,
+} from "./faults.ts";
 import { InterruptUnit } from "./interrupts.ts";
 import { QUEUES } from "./register-map.ts";
+import type { ViolationUnit } from "./rules.ts";
 import { Counters } from "./stats.ts";
 
 /** Model-internal counters (stats()), indexes into PortCore.k. */
@@ -39,7 +46,9 @@ export const KS = {
   QUEUES_STOPPED: 23,
   /** Frames waiting in the packet buffer when the device was reset (the reset empties it). */
   DROP_RESET: 24,
-  COUNT: 25,
+  /** RX buffer writes dropped as posted writes to unmapped addresses (frame lost, queue runs). */
+  RX_BUFFER_FAULTS: 25,
+  COUNT: 26,
 } as const;
 
 const W_RXDCTL = (q: number): number => R.RXDCTL(q) >>> 2;
@@ -67,6 +76,11 @@ export class PortCore {
   filterDirty = true;
   /** RSSRK changed: the Toeplitz table must be rebuilt. */
   rssKeyDirty = true;
+  /**
+   * True while a store found in mapped memory is applied (MappedSync): its order against other
+   * stores made since the model's previous pass is unknown, which some rules must allow for.
+   */
+  storeFromMemory = false;
   readonly rxEnabled = new Uint8Array(QUEUES);
   readonly txEnabled = new Uint8Array(QUEUES);
   /** PFQDE.QDE per queue: drop when no descriptor, like SRRCTL.DROP_EN. */
@@ -76,6 +90,11 @@ export class PortCore {
   /** Enabled TX queues, in queue order; first txActiveCount entries valid. */
   readonly txActive = new Int32Array(QUEUES);
   txActiveCount = 0;
+  /** Enabled RX queues, in queue order; first rxActiveCount entries valid. */
+  readonly rxActive = new Int32Array(QUEUES);
+  rxActiveCount = 0;
+  /** RX queues whose descriptor prefetch must start over (enable, RDH write, reset). */
+  readonly rxRefetch = new Uint8Array(QUEUES);
 
   constructor(
     readonly bar: Uint32Array,
@@ -83,6 +102,8 @@ export class PortCore {
     readonly wire: Wire,
     irq: (vector: number) => void,
     faultLogSize: number,
+    /** Datasheet rules broken by the client, and how strictly they are judged. */
+    readonly violations: ViolationUnit,
   ) {
     this.shadow = new Uint32Array(bar.length);
     this.barI32 = new Int32Array(bar.buffer, bar.byteOffset, bar.length);
@@ -102,6 +123,16 @@ export class PortCore {
     }
   }
 
+  /** Turns RX queue q on or off (the active list, and a fresh descriptor prefetch). */
+  setRxEnabled(q: number, on: boolean): void {
+    if ((this.rxEnabled[q] === 1) === on) return;
+    this.rxEnabled[q] = on ? 1 : 0;
+    this.rxRefetch[q] = 1;
+    let n = 0;
+    for (let i = 0; i < QUEUES; i++) if (this.rxEnabled[i] !== 0) this.rxActive[n++] = i;
+    this.rxActiveCount = n;
+  }
+
   /** Recomputes the list of enabled TX queues. */
   rebuildTxActive(): void {
     let n = 0;
@@ -111,7 +142,7 @@ export class PortCore {
 
   /** Stops an RX queue after a fault: RXDCTL.ENABLE reads 0, PCI exception cause raised. */
   stopRxQueue(q: number): void {
-    this.rxEnabled[q] = 0;
+    this.setRxEnabled(q, false);
     this.set(W_RXDCTL(q), this.bar[W_RXDCTL(q)] & ~R.RXDCTL_ENABLE);
     this.k[KS.QUEUES_STOPPED]++;
     this.intr.otherEvent(R.EICR_PCI, this.now);
@@ -133,7 +164,7 @@ export class PortCore {
     q: number,
     lo: number,
     hi: number,
-    stopped: boolean,
+    action: boolean | FaultAction,
     injected: boolean,
   ): void {
     this.k[KS.DMA_FAULTS]++;
@@ -144,7 +175,7 @@ export class PortCore {
       direction: dir,
       queue: q,
       address: hexAddress(lo, hi),
-      action: stopped ? "queue-stopped" : "frame-dropped",
+      action: action === true ? "queue-stopped" : action === false ? "frame-dropped" : action,
       injected,
     });
   }

@@ -17,6 +17,8 @@ export const HLREG0_DEFAULT =
   R.HLREG0_TXCRCEN | R.HLREG0_RXCRCSTRP | R.HLREG0_TXPADEN | R.HLREG0_RXLNGTHERREN;
 /** SRRCTL reset: legacy descriptors, 2 KiB packet buffers, 256-byte header buffers. */
 export const SRRCTL_DEFAULT = 0x00000402;
+/** RDRXCTL.RSCFRSTSIZE after reset: non-zero (value UNCONFIRMED), software must clear it. */
+export const RDRXCTL_RSCFRSTSIZE_DEFAULT = 0x8 << 17;
 /** Default max frame size (MAXFRS.MFS) incl. CRC. */
 export const MFS_DEFAULT = 1518;
 
@@ -32,7 +34,9 @@ export function applyResetValues(bar: Uint32Array, lanId: number, mac: Uint8Arra
   bar.fill(0);
   set(bar, R.STATUS, (lanId << R.STATUS_LAN_ID_SHIFT) | R.STATUS_PCIE_MASTER_ENABLE_STATUS);
   set(bar, R.EEC, R.EEC_EE_PRES | R.EEC_ARD | (2 << R.EEC_EE_SIZE_SHIFT));
-  set(bar, R.RDRXCTL, R.RDRXCTL_DMAIDONE);
+  // RSCFRSTSIZE reads non-zero after reset and must be written 0 (DPDK: "Read as nonzero, must
+  // be written as zero"); the exact reset value is a model choice.
+  set(bar, R.RDRXCTL, R.RDRXCTL_DMAIDONE | RDRXCTL_RSCFRSTSIZE_DEFAULT);
   set(bar, R.HLREG0, HLREG0_DEFAULT);
   set(bar, R.MAXFRS, MFS_DEFAULT << R.MAXFRS_MFS_SHIFT);
   set(bar, R.AUTOC, AUTOC_DEFAULT);

@@ -37,6 +37,9 @@ export type MalformedKind =
 /** Injectable descriptor defects, as codes for the per-descriptor check. */
 export const M = { NONE: 0, ZERO_LENGTH: 1, NULL_ADDRESS: 2, OVERSIZE: 3 } as const;
 
+/** What the model did about a fault. */
+export type FaultAction = "frame-dropped" | "queue-stopped" | "data-lost";
+
 /** One logged fault. */
 export interface FaultRecord {
   /** Model clock, ns. */
@@ -51,8 +54,12 @@ export interface FaultRecord {
   readonly queue: number;
   /** Device address involved (hex), or "" when none. */
   readonly address: string;
-  /** What the model did about it. */
-  readonly action: "frame-dropped" | "queue-stopped";
+  /**
+   * What the model did about it: dropped the frame, stopped the queue (descriptor ring
+   * faults), or lost the data of a posted buffer write while the descriptor was still written
+   * back (RX buffer faults, as the card, which never learns of an IOMMU fault).
+   */
+  readonly action: FaultAction;
   /** True when the fault came from an injection switch. */
   readonly injected: boolean;
 }

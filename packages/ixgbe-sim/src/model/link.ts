@@ -1,6 +1,12 @@
 /*
- * Link state: down after reset, up a configurable delay after reset, link reset (CTRL.LRST) or
- * AUTOC.Restart_AN, always at 10 Gb/s serial. Every change sets EICR.LSC. LINKS.LINK_STATUS
+ * Link state: down after reset; up a configurable delay after autonegotiation restarts
+ * (AUTOC.Restart_AN, or a link reset CTRL.LRST, which restarts it too), always at 10 Gb/s serial.
+ * Strict (datasheet §4.6.4): the link trains only after the driver restarted autonegotiation
+ * since the last device reset, and only when AUTOC.LMS selects 10 Gb/s serial (SFI): the
+ * model's cable is an SFP+ direct attach / 10GBASE-SR link, on which the backplane (KX/KX4/KR),
+ * parallel (XAUI), SGMII and 1 Gb/s modes never train, so they leave the link down. Lenient:
+ * the link also comes up by itself after a device reset, whatever AUTOC says (older model).
+ * Every change sets EICR.LSC. LINKS.LINK_STATUS
  * (bit 7) is latched low: after a drop it reads 0 once even if the link is back. linkDown()
  * models a pulled cable: the link stays down until linkUp().
  */
@@ -11,6 +17,7 @@ import { LINKS_UP_VALUE } from "./defaults.ts";
 const W_LINKS = R.LINKS >>> 2;
 const W_STATUS = R.STATUS >>> 2;
 const W_CTRL = R.CTRL >>> 2;
+const W_AUTOC = R.AUTOC >>> 2;
 
 /** Link bring-up and status registers of one port. */
 export class LinkUnit {
@@ -19,10 +26,13 @@ export class LinkUnit {
   /** A pulled cable: no bring-up until linkUp(). */
   cableOut = false;
   private latchedDown = true;
+  /** Strict: autonegotiation was restarted since the last device reset (plug() may train). */
+  private anRestarted = false;
 
   constructor(
     private readonly c: PortCore,
     private readonly delayNs: number,
+    private readonly strict: boolean,
   ) {}
 
   /** Brings the link up if its time has come. Cheap; called every step. */
@@ -33,11 +43,25 @@ export class LinkUnit {
     }
   }
 
-  /** Link reset / AN restart / device reset: down now, up after the configured delay. */
-  restart(now: number, raiseLsc: boolean): void {
-    if (raiseLsc) this.set(false, now);
-    else this.quietDown();
-    if (!this.cableOut) this.upAt = now + this.delayNs;
+  /** Link reset / AN restart: down now (LSC), up after the configured delay if AUTOC allows. */
+  restart(now: number): void {
+    this.set(false, now);
+    this.anRestarted = true;
+    if (!this.cableOut && this.trains()) this.upAt = now + this.delayNs;
+  }
+
+  /** Device reset: registers already hold their defaults (LINKS = 0); lenient: up later. */
+  deviceReset(now: number): void {
+    this.quietDown();
+    this.anRestarted = false;
+    if (!this.strict && !this.cableOut) this.upAt = now + this.delayNs;
+  }
+
+  /** True when the link may come up: lenient always; strict after AN restart in 10G serial. */
+  private trains(): boolean {
+    if (!this.strict) return true;
+    const lms = this.c.bar[W_AUTOC] & R.AUTOC_LMS_MASK;
+    return this.anRestarted && lms === R.AUTOC_LMS_10G_SERIAL;
   }
 
   /** After a device reset: registers already hold their defaults (LINKS = 0). */
@@ -58,7 +82,7 @@ export class LinkUnit {
   /** Plugs the cable back: up after `delayNs` (0: at once). */
   plug(now: number, delayNs: number): void {
     this.cableOut = false;
-    if (this.c.linkUp) return;
+    if (this.c.linkUp || !this.trains()) return;
     this.upAt = now + delayNs;
     this.poll(now);
   }

@@ -86,7 +86,13 @@ export class MappedSync {
         c.set(w, old); // read-only: the client's store does not stick
         continue;
       }
-      writeRegister(this.port, p, v);
+      c.storeFromMemory = true;
+      const taken = writeRegister(this.port, p, v, p === w ? old : (shadow[p] as number));
+      c.storeFromMemory = false;
+      if (!taken) {
+        c.set(w, old); // refused (device in reset): the store does not stick
+        continue;
+      }
       const partner = PARTNER[p];
       if (p !== w) c.set(w, bar[p]);
       else if (partner >= 0) c.set(partner, bar[p]);

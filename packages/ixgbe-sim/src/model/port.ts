@@ -24,6 +24,8 @@ import {
   PARTNER,
   PRIMARY,
 } from "./register-map.ts";
+import { RESET_TIMING_DEFAULT, ResetTimer, type ResetTiming } from "./reset-timing.ts";
+import { type Strictness, type ViolationReport, ViolationUnit } from "./rules.ts";
 import { RxPath } from "./rx.ts";
 import { STAT_REGISTERS } from "./stats.ts";
 import { type PortStats, portStats } from "./stats-report.ts";
@@ -44,7 +46,7 @@ export interface PortOptions {
   readonly lanId?: number;
   /** The EEPROM MAC loaded into RAL(0)/RAH(0) on every reset. Default 02:00:00:82:59:9<lan>. */
   readonly mac?: string | Uint8Array;
-  /** Link comes up this long after reset/AN restart, ms. Default 10. */
+  /** Link comes up this long after an AN restart (lenient: also after a reset), ms. Default 10. */
   readonly linkUpDelayMs?: number;
   /** Queues per direction that can be enabled (1..128). Default 128. */
   readonly queues?: number;
@@ -54,6 +56,17 @@ export interface PortOptions {
   readonly clock?: () => number;
   /** Fault log entries kept. Default 256. */
   readonly faultLogSize?: number;
+  /**
+   * How the datasheet's rules are judged (rules.ts): "strict" (default) reports violations and
+   * behaves as the card (reset timing, link only after AN restart); "lenient" judges nothing and
+   * keeps the older permissive behaviour (instant reset, link up by itself); "fatal" is strict
+   * and stops the port's datapath at the first violation.
+   */
+  readonly strictness?: Strictness;
+  /** Delays after CTRL.RST (strict modes). Default RESET_TIMING_DEFAULT. */
+  readonly resetTiming?: Partial<ResetTiming>;
+  /** Where the first violation of each rule is printed. Default: nowhere. */
+  readonly log?: (line: string) => void;
 }
 
 /** One 82599 port: register file, DMA engine, statistics, interrupts, link. */
@@ -76,6 +89,8 @@ export class Port {
   readonly tx: TxPath;
   /** @internal EEPROM words served through EERD. */
   readonly eeprom = eepromImage();
+  /** @internal pending steps of a CTRL.RST */
+  readonly resetTimer: ResetTimer;
   private readonly clock: () => number;
   private readonly mapped: MappedSync;
   private iter = 0;
@@ -113,8 +128,23 @@ export class Port {
     this.bar = bar;
     this.clock = options.clock ?? Bun.nanoseconds;
     const irq = options.irq ?? (() => {});
-    this.core = new PortCore(bar, options.dma, options.wire, irq, options.faultLogSize ?? 256);
-    this.link = new LinkUnit(this.core, delayMs * 1e6);
+    const violations = new ViolationUnit(options.strictness ?? "strict", options.log ?? (() => {}));
+    this.core = new PortCore(
+      bar,
+      options.dma,
+      options.wire,
+      irq,
+      options.faultLogSize ?? 256,
+      violations,
+    );
+    const timing = { ...RESET_TIMING_DEFAULT, ...options.resetTiming };
+    for (const [k, v] of Object.entries(timing)) {
+      if (!(v >= 0 && v <= 1000)) {
+        throw new IxgbeSimError("BAD_OPTION", `resetTiming.${k} ${v}: give 0..1000 ms`);
+      }
+    }
+    this.resetTimer = new ResetTimer(this.core, timing);
+    this.link = new LinkUnit(this.core, delayMs * 1e6, violations.strict);
     this.rx = new RxPath(this.core);
     this.tx = new TxPath(this.core);
     const m = mappedWords(options.mapped ?? MAPPED_NONE);
@@ -123,18 +153,25 @@ export class Port {
     this.reset();
   }
 
-  /** Device reset (as CTRL.RST): every register to its default, queues off, stats 0, MAC
-   * reloaded, link down and back up after the configured delay. Injection switches stay. */
+  /** Device reset, done at once by the model (power-on, `ctl reset`, a client leaving): every
+   * register to its default, queues off, stats 0, MAC reloaded, link down (lenient: back up
+   * after the configured delay; strict: once the driver restarts autonegotiation). Injection
+   * switches stay. */
   reset(): void {
     const c = this.core;
     c.now = this.clock();
+    this.resetTimer.clear();
     applyResetValues(c.bar, this.lanId, this.mac);
+    // Strict: SECRXSTAT.SECRX_RDY reads 0 until RX_DIS halts the security block (§8.2.3.12.2).
+    if (c.violations.strict) c.bar[R.SECRXSTAT >>> 2] = 0;
     c.shadow.set(c.bar);
     c.counters.clear();
     c.intr.reset();
     this.rx.reset();
     this.tx.reset();
+    for (let q = 0; q < c.rxActiveCount; q++) c.rxRefetch[c.rxActive[q] as number] = 1;
     c.rxEnabled.fill(0);
+    c.rxActiveCount = 0;
     c.txEnabled.fill(0);
     c.qde.fill(0);
     c.rxHead.fill(0);
@@ -143,8 +180,23 @@ export class Port {
     c.filterDirty = true;
     c.rssKeyDirty = true;
     c.k[KS.RESETS]++;
-    this.link.restart(c.now, false);
+    this.link.deviceReset(c.now);
     c.statsVersion++;
+  }
+
+  /**
+   * CTRL.RST written by the client: the reset as above, but in the strict modes it takes the
+   * datasheet's time (reset-timing.ts): CTRL.RST reads 1 until it completes, then EEC.ARD and
+   * RDRXCTL.DMAIDONE rise.
+   */
+  softwareReset(): void {
+    this.reset();
+    if (this.core.violations.strict) this.resetTimer.start(this.core.now);
+  }
+
+  /** Datasheet rules broken so far (see rules.ts), per rule with the first occurrence. */
+  violations(): ViolationReport {
+    return this.core.violations.summary();
   }
 
   /** A trapped 32-bit read at byte `offset` of BAR0, with the register's read side effects. */
@@ -152,6 +204,7 @@ export class Port {
     if (offset >>> 0 >= BAR_WORDS * 4 || (offset & 3) !== 0) return 0;
     const c = this.core;
     const w = PRIMARY[offset >>> 2];
+    this.resetTimer.poll(this.clock());
     switch (KIND[w]) {
       case K.STAT:
         return c.counters.read(STAT_REGISTERS[ARG[w]]);
@@ -185,7 +238,8 @@ export class Port {
     if (offset >>> 0 >= BAR_WORDS * 4 || (offset & 3) !== 0) return;
     const w = PRIMARY[offset >>> 2];
     this.core.now = this.clock();
-    writeRegister(this, w, value >>> 0);
+    this.resetTimer.poll(this.core.now);
+    writeRegister(this, w, value >>> 0, this.core.bar[w] as number);
     const p = PARTNER[w];
     if (p >= 0) this.core.set(p, this.core.bar[w]);
   }
@@ -199,6 +253,7 @@ export class Port {
   syncMapped(): number {
     const now = this.clock();
     this.core.now = now;
+    this.resetTimer.poll(now);
     return this.mapped.sync(now);
   }
 
@@ -209,6 +264,7 @@ export class Port {
    */
   pollMapped(now: number): number {
     this.core.now = now;
+    this.resetTimer.poll(now);
     return this.mapped.poll(now);
   }
 
@@ -222,6 +278,8 @@ export class Port {
     c.now = now;
     c.stepId++;
     this.link.poll(now);
+    this.resetTimer.poll(now);
+    if (c.violations.stopped) return 0; // --strict-fatal: the first violation stopped the port
     if (c.intr.pending) c.intr.flush(now);
     if ((++this.iter & 1023) === 0) c.wire.tick(now);
     return this.rx.step(budget) + this.tx.step(budget);

@@ -14,6 +14,13 @@ export const BAR_WORDS = BAR_BYTES >>> 2;
 /** Queues per direction. */
 export const QUEUES = 128;
 
+/**
+ * PBACL(n), MSI-X pending bit clear (RW1C): n = 0 sits at 0x11068, n = 1..7 at 0x110C0 + 4n
+ * (Linux ixgbe_type.h IXGBE_PBACL). Kept here rather than taken from the driver's map, which
+ * puts PBACL(0) at 0x110C0.
+ */
+export const PBACL = (n: number): number => (n === 0 ? 0x11068 : 0x110c0 + 4 * n);
+
 /** Register kinds (the dispatch key of mmioRead/mmioWrite). */
 export const K = {
   PLAIN: 0,
@@ -42,6 +49,9 @@ export const K = {
   RAR: 23,
   WO: 24,
   PFQDE: 25,
+  RXCTRL: 26,
+  SECRXCTRL: 27,
+  MTQC: 28,
 } as const;
 
 /** Kind per word. */
@@ -81,7 +91,7 @@ function build(): void {
     mark(R.EIMS_EX(n), K.EIMS_EX, n);
     mark(R.EIMC_EX(n), K.EIMC_EX, n);
   }
-  mark(R.PBACL(0), K.WO);
+  for (let n = 0; n < 8; n++) mark(PBACL(n), K.WO);
   mark(R.AUTOC, K.AUTOC);
   mark(R.LINKS, K.LINKS);
   mark(R.SWSM, K.SWSM);
@@ -91,6 +101,9 @@ function build(): void {
   mark(R.SECRXSTAT, K.RO);
   mark(R.SECTXSTAT, K.RO);
   mark(R.RDRXCTL, K.RDRXCTL);
+  mark(R.RXCTRL, K.RXCTRL);
+  mark(R.SECRXCTRL, K.SECRXCTRL);
+  mark(R.MTQC, K.MTQC);
   mark(R.PFQDE, K.PFQDE);
   for (let q = 0; q < QUEUES; q++) {
     mark(R.RXDCTL(q), K.RXDCTL, q);

@@ -89,13 +89,13 @@ export class RxDirect {
     const bs = rings.bsize[g];
     const ring = dma.u32[rings.ringWin[g]];
     const base = rings.ringWord[g];
+    const dc = rings.desc[g] as Uint32Array;
     let work = 0;
     while (work < budget) {
       const head = c.rxHead[g];
       if (rings.tail[g] === head && !rings.hasFree(g)) return -work;
-      const d = base + (head << 2);
-      const lo = ring[d];
-      const hi = ring[d + 1];
+      const lo = dc[head << 1] as number; // prefetched when the tail moved
+      const hi = dc[(head << 1) + 1] as number;
       if (lo === 0 && hi === 0) return -work;
       const win = dma.resolve(lo, hi, bs);
       if (win < 0) return -work;

@@ -1,8 +1,15 @@
 /*
  * RX descriptor rings of one port: per-step view of each queue's ring (read from BAR0 once per
- * step), DMA of a frame into the buffers its descriptors name, the write-back (data first, DD
- * last with an atomic store), and the per-step publication of RDH, per-queue counters and the
- * queue interrupt.
+ * step), descriptor prefetch, DMA of a frame into the buffers its descriptors name, the
+ * write-back (data first, DD last with an atomic store), and the per-step publication of RDH,
+ * per-queue counters and the queue interrupt.
+ *
+ * Prefetch (datasheet §7.1.3.1, "descriptors are fetched once software moves the tail"): when the
+ * model sees RDT move (at the start of every step for each enabled queue, and whenever it
+ * re-reads RDT for lack of descriptors) it copies the buffer addresses of the descriptors just
+ * handed over into a per-queue cache, and frames go to the cached addresses. A descriptor the
+ * driver rewrites after its tail bump is therefore not seen, as on the card. Copying 8 bytes per
+ * descriptor happens once per tail move; the hot path reads the cache instead of the ring.
  */
 import * as R from "@dataplane/ixgbe/regs";
 import { copyFrame } from "./copy.ts";
@@ -32,6 +39,7 @@ const W_RDH = words(R.RDH);
 export const W_RDT = words(R.RDT);
 const W_SRRCTL = words(R.SRRCTL);
 const W_RQSMR0 = R.RQSMR(0) >>> 2;
+const NO_DESCRIPTORS = new Uint32Array(0);
 
 /** The RX rings of one port, as seen during one step. */
 export class RxRings {
@@ -53,6 +61,10 @@ export class RxRings {
   private touchedN = 0;
   /** RXCSUM.PCSD for this step: DW1 carries the RSS hash. */
   pcsd = false;
+  /** Prefetched buffer addresses per queue: lo, hi per descriptor (ring size * 2 words). */
+  readonly desc: Uint32Array[] = Array.from({ length: QUEUES }, () => NO_DESCRIPTORS);
+  /** Per queue: the tail up to which descriptors are in `desc`. */
+  readonly fetched = new Int32Array(QUEUES);
 
   constructor(private readonly c: PortCore) {}
 
@@ -81,9 +93,46 @@ export class RxRings {
     const c = this.c;
     const head = c.rxHead[q];
     if (this.tail[q] !== head) return true;
-    const t = Atomics.load(c.bar, W_RDT[q]) & 0xffff;
-    this.tail[q] = t >= this.ringSize[q] ? head : t;
+    this.fetch(q, Atomics.load(c.bar, W_RDT[q]) & 0xffff);
     return this.tail[q] !== head;
+  }
+
+  /**
+   * Queue q (open for this step) has tail `t` in RDT: prefetches the descriptors between the
+   * last tail seen and `t`. A tail past the ring end hands nothing over.
+   */
+  fetch(q: number, t: number): void {
+    const n = this.ringSize[q];
+    if (t >= n) {
+      this.tail[q] = this.c.rxHead[q];
+      return;
+    }
+    let i = this.fetched[q];
+    if (i !== t) {
+      const ring = this.c.dma.u32[this.ringWin[q]] as Uint32Array;
+      const base = this.ringWord[q];
+      const dc = this.desc[q] as Uint32Array;
+      while (i !== t) {
+        const d = base + (i << 2);
+        dc[i << 1] = ring[d] as number;
+        dc[(i << 1) + 1] = ring[d + 1] as number;
+        i = i + 1 === n ? 0 : i + 1;
+      }
+      this.fetched[q] = t;
+    }
+    this.tail[q] = t;
+  }
+
+  /** Start of a step: prefetches for every enabled queue whose tail moved since the last one. */
+  pollTails(): void {
+    const c = this.c;
+    const bar = c.bar;
+    for (let k = 0; k < c.rxActiveCount; k++) {
+      const q = c.rxActive[k] as number;
+      if (this.stamp[q] === c.stepId) continue;
+      const t = Atomics.load(bar, W_RDT[q]) & 0xffff;
+      if (t !== this.fetched[q] || c.rxRefetch[q] !== 0) this.open(q);
+    }
   }
 
   /** Reads queue q's ring registers for this step. False when the queue had to stop. */
@@ -117,8 +166,17 @@ export class RxRings {
       ((srr & R.SRRCTL_DROP_EN) !== 0 || c.qde[q] !== 0 ? MODE_DROP : 0);
     this.slot[q] = (bar[W_RQSMR0 + (q >>> 2)] >>> ((q & 3) << 3)) & 0xf;
     if (c.rxHead[q] >= n) c.rxHead[q] = 0;
-    const t = Atomics.load(bar, W_RDT[q]) & 0xffff;
-    this.tail[q] = t >= n ? c.rxHead[q] : t;
+    if ((this.desc[q] as Uint32Array).length !== 2 * n) {
+      this.desc[q] = new Uint32Array(2 * n); // a new ring size: setup, not the hot path
+      c.rxRefetch[q] = 1;
+    }
+    if (c.rxRefetch[q] !== 0) {
+      c.rxRefetch[q] = 0;
+      this.fetched[q] = c.rxHead[q]; // nothing fetched yet: from the head
+    } else if (this.fetched[q] >= n) {
+      this.fetched[q] = c.rxHead[q];
+    }
+    this.fetch(q, Atomics.load(bar, W_RDT[q]) & 0xffff);
     this.stamp[q] = c.stepId;
     this.got[q] = 0;
     this.gotBytes[q] = 0;
@@ -128,8 +186,10 @@ export class RxRings {
 
   /**
    * DMA a frame (src8/src32 views of a mapping at srcAddr, bytes srcOff.., len bytes) into
-   * queue q: all buffers first, then the write-backs. A fault drops the frame and leaves the
-   * descriptors to the hardware.
+   * queue q: all buffers first, then the write-backs. A buffer address that does not resolve is
+   * a posted write the card never hears about (the IOMMU drops it): the data is lost, the fault
+   * counted, and the descriptors are still written back so the queue runs on. A null buffer
+   * address (malformed descriptor) drops the frame and leaves the descriptors to the hardware.
    */
   deliver(
     q: number,
@@ -156,8 +216,7 @@ export class RxRings {
     if (avail < 0) avail += n;
     const need = len <= bs ? 1 : Math.ceil(len / bs);
     if (avail < need) {
-      const t = Atomics.load(c.bar, W_RDT[q]) & 0xffff; // the host may have added some
-      this.tail[q] = t >= n ? head : t;
+      this.fetch(q, Atomics.load(c.bar, W_RDT[q]) & 0xffff); // the host may have added some
       avail = this.tail[q] - head;
       if (avail < 0) avail += n;
       if (avail < need) return NO_DESC;
@@ -165,13 +224,14 @@ export class RxRings {
     const dma = c.dma;
     const ring = dma.u32[this.ringWin[q]];
     const base = this.ringWord[q];
+    const dc = this.desc[q] as Uint32Array;
     let i = head;
     let rem = len;
     let off = srcOff;
+    let lost = false;
     for (let k = 0; k < need; k++) {
-      const d = base + (i << 2);
-      let lo = ring[d];
-      let hi = ring[d + 1];
+      let lo = dc[i << 1] as number; // as prefetched when the tail moved
+      let hi = dc[(i << 1) + 1] as number;
       const chunk = Math.min(rem, bs);
       const mal = c.faults.malArmed > 0 && c.faults.takeMalformed(0, q) === M.NULL_ADDRESS;
       if (mal) lo = hi = 0;
@@ -183,9 +243,15 @@ export class RxRings {
       const inj = c.faults.dmaArmed > 0 && c.faults.takeDma(T.RX_BUFFER);
       const win = inj ? -1 : dma.resolve(lo, hi, chunk);
       if (win < 0) {
-        c.dmaFault("rx-buffer", "rx", q, lo, hi, false, inj);
-        c.k[KS.DROP_RX_DMA_FAULT]++;
-        return DROPPED;
+        c.dmaFault("rx-buffer", "rx", q, lo, hi, "data-lost", inj);
+        if (!lost) {
+          lost = true;
+          c.k[KS.RX_BUFFER_FAULTS]++;
+        }
+        rem -= chunk;
+        off += chunk;
+        i = i + 1 === n ? 0 : i + 1;
+        continue;
       }
       copyFrame(
         dma.u8[win],

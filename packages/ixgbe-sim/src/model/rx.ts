@@ -32,6 +32,7 @@ const W_RXCSUM = R.RXCSUM >>> 2;
 const W_MRQC = R.MRQC >>> 2;
 const W_RXPBSIZE0 = R.RXPBSIZE(0) >>> 2;
 const W_CTRL = R.CTRL >>> 2;
+const W_SECRXCTRL = R.SECRXCTRL >>> 2;
 
 /** RX datapath of one port. */
 export class RxPath {
@@ -90,12 +91,17 @@ export class RxPath {
     const maxFrame = (hl & R.HLREG0_JUMBOEN) !== 0 ? bar[W_MAXFRS] >>> 16 : 1518;
     const mrqc = bar[W_MRQC];
     const pbCap = Math.min(((bar[W_RXPBSIZE0] >>> R.RXPBSIZE_SHIFT) & 0x3ff) * 1024, PB_MAX_BYTES);
-    const on = c.linkUp && (bar[W_RXCTRL] & R.RXCTRL_RXEN) !== 0;
+    // SECRXCTRL.RX_DIS halts the receive data path (datasheet §8.2.3.12.1).
+    const on =
+      c.linkUp &&
+      (bar[W_RXCTRL] & R.RXCTRL_RXEN) !== 0 &&
+      (bar[W_SECRXCTRL] & R.SECRXCTRL_RX_DIS) === 0;
     if ((bar[W_CTRL] & R.CTRL_PCIE_MASTER_DISABLE) !== 0) {
       this.rings.finish(); // publishes what drain() delivered; new frames wait
       return work;
     }
-    this.tally.begin();
+    if (c.rxActiveCount > 0) this.rings.pollTails(); // descriptor prefetch (rx-rings.ts)
+    this.tally.begin(strip, (hl & R.HLREG0_RXLNGTHERREN) !== 0);
     const direct = this.direct;
     direct.wireEmpty = false;
     const fast =
@@ -130,10 +136,6 @@ export class RxPath {
     const c = this.c;
     const buf = this.staging;
     this.tally.arrived(len);
-    if (this.pb.count > 0 && this.pb.bytes + len + 4 > pbCap) {
-      this.held.miss();
-      return;
-    }
     if (this.crcErrors > 0) {
       this.crcErrors--;
       c.counters.acc[S.CRCERRS]++;
@@ -147,6 +149,10 @@ export class RxPath {
       return;
     }
     this.tally.good(f, len);
+    if (this.pb.count > 0 && this.pb.bytes + len + 4 > pbCap) {
+      this.held.miss(); // after the filter: GPRC counts missed frames, as on the 82599
+      return;
+    }
     const rss = this.rss;
     rss.classify(buf, 0, len, mrqc);
     let q = 0;

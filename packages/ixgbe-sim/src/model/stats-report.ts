@@ -5,6 +5,7 @@
  */
 import { KS } from "./core.ts";
 import type { Port } from "./port.ts";
+import type { ViolationReport } from "./rules.ts";
 
 /** Snapshot returned by Port.stats(). All counts since construction. */
 export interface PortStats {
@@ -40,6 +41,13 @@ export interface PortStats {
       /** Waiting in the packet buffer when the device was reset. */
       readonly reset: number;
     };
+    /**
+     * Frames whose buffer write hit an unmapped address: posted writes, so the data was lost
+     * but the descriptor was written back and the queue ran on (the card never learns of the
+     * IOMMU fault; a driver sees only the frame's content missing). Counted in delivered, not
+     * in dropped.
+     */
+    readonly bufferFaults: number;
   };
   /** Transmit side. */
   readonly tx: {
@@ -60,6 +68,8 @@ export interface PortStats {
   readonly resets: number;
   /** Interrupts delivered: total and per vector (only vectors that fired). */
   readonly interrupts: { readonly total: number; readonly perVector: Record<string, number> };
+  /** Datasheet rules the driver broke (rules.ts), per rule. */
+  readonly violations: ViolationReport;
 }
 
 /** Builds the snapshot for `port`. */
@@ -95,6 +105,7 @@ export function portStats(port: Port): PortStats {
         malformed: k[KS.DROP_RX_MALFORMED],
         reset: k[KS.DROP_RESET],
       },
+      bufferFaults: k[KS.RX_BUFFER_FAULTS],
     },
     tx: {
       frames: k[KS.TX_FRAMES],
@@ -106,5 +117,6 @@ export function portStats(port: Port): PortStats {
     queuesStopped: k[KS.QUEUES_STOPPED],
     resets: k[KS.RESETS],
     interrupts: { total, perVector },
+    violations: port.violations(),
   };
 }

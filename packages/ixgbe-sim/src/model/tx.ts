@@ -2,7 +2,10 @@
  * The transmit path (fact sheet §4.4-4.8, §5.6): for each enabled queue, fetch descriptors
  * from TDH up to TDT, gather each frame's buffers until EOP, pad short frames (TXPADEN),
  * hand the frame to the wire without FCS, count it, advance TDH and report completion: DD in
- * every RS descriptor, or the head value written to TDWBAL/H when head write-back is on.
+ * every RS descriptor (TXDCTL.WTHRESH = 0); with WTHRESH > 0 the write-back is batched
+ * (datasheet §7.2.3.5.1): nothing is written until WTHRESH processed descriptors are pending,
+ * then DD goes into all of them, RS or not, as the datasheet and DPDK note (TXDCTL.SWFLSH writes
+ * a partial batch back). With head write-back on, the head value goes to TDWBAL/H instead.
  * A frame is sent only once all of its descriptors (up to EOP) are in [TDH, TDT).
  */
 import * as R from "@dataplane/ixgbe/regs";
@@ -32,6 +35,7 @@ const W_HLREG0 = R.HLREG0 >>> 2;
 const W_MAXFRS = R.MAXFRS >>> 2;
 const W_TQSM0 = R.TQSM(0) >>> 2;
 const W_CTRL = R.CTRL >>> 2;
+const W_TXDCTL = words(R.TXDCTL);
 
 const DTYP_SHIFT = 20;
 /** Offloads the model does not perform: a frame asking for them is refused, not sent wrong. */
@@ -56,12 +60,37 @@ export class TxPath {
   private bad: MalformedKind | "" = "";
   private badInjected = false;
   private dmaBad = false;
+  /** Per queue: processed descriptors whose write-back waits for WTHRESH (batched mode). */
+  private readonly wbPending = new Int32Array(QUEUES);
+  /** Per queue: the first of them. */
+  private readonly wbStart = new Int32Array(QUEUES);
 
   constructor(private readonly c: PortCore) {}
 
   /** Device reset. */
   reset(): void {
     this.rr = 0;
+    this.wbPending.fill(0);
+  }
+
+  /** Queue q was enabled or disabled: no write-back is pending. */
+  resetQueue(q: number): void {
+    this.wbPending[q] = 0;
+  }
+
+  /** TXDCTL.SWFLSH: writes back the descriptors queue q holds for its WTHRESH batch. */
+  flush(q: number): void {
+    const c = this.c;
+    const bar = c.bar;
+    if (this.wbPending[q] === 0) return;
+    const lo = (bar[W_TDBAL[q]] & ~0x7f) >>> 0;
+    const bytes = bar[W_TDLEN[q]] & 0x000fff80;
+    const win = c.dma.resolve(lo, bar[W_TDBAH[q]], bytes);
+    if (win < 0 || bytes === 0) {
+      this.wbPending[q] = 0;
+      return;
+    }
+    this.writeBackAll(q, c.dma.u32[win], c.dma.offset >>> 2, bytes >>> 4);
   }
 
   /** Sends up to `budget` frames, round robin over enabled queues. Returns descriptors used. */
@@ -110,6 +139,7 @@ export class TxPath {
     const hl = bar[W_HLREG0];
     const maxFrame = (hl & R.HLREG0_JUMBOEN) !== 0 ? bar[W_MAXFRS] >>> 16 : 1522;
     const headWb = (bar[W_TDWBAL[q]] & R.TDWBAL_HEAD_WB_EN) !== 0;
+    const wthresh = (bar[W_TXDCTL[q]] >>> R.TXDCTL_WTHRESH_SHIFT) & 0x7f;
     let used = 0;
     while (head !== tail && used < budget) {
       // Find the EOP descriptor; wait when the frame is not all there yet.
@@ -132,7 +162,15 @@ export class TxPath {
         c.malformed(this.bad, "tx", q, 0, 0, false, this.badInjected);
         c.k[KS.DROP_TX_MALFORMED]++;
       }
-      if (!headWb) this.complete(ring, base, head, segs, n);
+      if (headWb) {
+        // the head write-back below reports completion
+      } else if (wthresh === 0) {
+        this.complete(ring, base, head, segs, n);
+      } else {
+        if (this.wbPending[q] === 0) this.wbStart[q] = head;
+        this.wbPending[q] += segs;
+        if (this.wbPending[q] >= wthresh) this.writeBackAll(q, ring, base, n);
+      }
       head = eop + 1 === n ? 0 : eop + 1;
       used += segs;
     }
@@ -284,6 +322,17 @@ export class TxPath {
       }
       i = i + 1 === n ? 0 : i + 1;
     }
+  }
+
+  /** Batched write-back: DD into every pending descriptor of queue q, RS or not. */
+  private writeBackAll(q: number, ring: Uint32Array, base: number, n: number): void {
+    let i = this.wbStart[q];
+    for (let k = this.wbPending[q]; k > 0; k--) {
+      const d = base + (i << 2);
+      Atomics.store(ring, d + 3, ring[d + 3] | R.ADVTXD_STAT_DD);
+      i = i + 1 === n ? 0 : i + 1;
+    }
+    this.wbPending[q] = 0;
   }
 
   /** Head write-back: the 32-bit head index goes to TDWBAH:TDWBAL (bits 1:0 masked). */

@@ -5,13 +5,34 @@
  */
 import * as R from "@dataplane/ixgbe/regs";
 import type { Port } from "./port.ts";
+import { checkQueueEnable, checkRxEnable } from "./queue-rules.ts";
 import { ARG, K, KIND } from "./register-map.ts";
+import { V } from "./rules.ts";
 
 const EEC_RW_MASK = 0x7f; // SK, CS, DI, DO, FWE, EE_REQ; the rest is read-only status
-const EEC_RO_BITS = R.EEC_EE_PRES | R.EEC_ARD | (2 << R.EEC_EE_SIZE_SHIFT);
+const EEC_RO_BITS = R.EEC_EE_PRES | (2 << R.EEC_EE_SIZE_SHIFT); // ARD: kept (reset-timing.ts)
+const W_SECRXSTAT = R.SECRXSTAT >>> 2;
+const W_RTTDCS = R.RTTDCS >>> 2;
 
-/** Applies a write of `v` to primary word `w` of `port`. */
-export function writeRegister(port: Port, w: number, v: number): void {
+/**
+ * Applies a write of `v` to primary word `w` of `port`. `old` is the value the register held
+ * before (for a store found in mapped memory, memory already shows `v`). Returns false when the
+ * write was refused (device in reset): the caller then restores `old` in mapped memory.
+ */
+export function writeRegister(port: Port, w: number, v: number, old: number): boolean {
+  const c = port.core;
+  if (port.resetTimer.inReset && c.violations.strict) {
+    c.violations.report(
+      V.WRITE_DURING_RESET,
+      `0x${v.toString(16)} written to 0x${(w << 2).toString(16)} during the reset`,
+    );
+    return false; // the device does not take register writes while in reset (§8.2.3.1.1)
+  }
+  applyWrite(port, w, v, old);
+  return true;
+}
+
+function applyWrite(port: Port, w: number, v: number, old: number): void {
   const c = port.core;
   const kind = KIND[w];
   switch (kind) {
@@ -50,7 +71,7 @@ export function writeRegister(port: Port, w: number, v: number): void {
       return;
     case K.AUTOC:
       c.set(w, v & ~R.AUTOC_AN_RESTART); // Restart_AN self-clears
-      if ((v & R.AUTOC_AN_RESTART) !== 0) port.link.restart(c.now, true);
+      if ((v & R.AUTOC_AN_RESTART) !== 0) port.link.restart(c.now);
       return;
     case K.SWSM:
       c.set(w, v & (R.SWSM_SMBI | R.SWSM_SWESMBI));
@@ -61,11 +82,43 @@ export function writeRegister(port: Port, w: number, v: number): void {
     case K.EEC:
       c.set(
         w,
-        ((v & EEC_RW_MASK) | ((v & R.EEC_EE_REQ) !== 0 ? R.EEC_EE_GNT : 0) | EEC_RO_BITS) >>> 0,
+        ((v & EEC_RW_MASK) |
+          ((v & R.EEC_EE_REQ) !== 0 ? R.EEC_EE_GNT : 0) |
+          EEC_RO_BITS |
+          (old & R.EEC_ARD)) >>>
+          0,
       );
       return;
     case K.RDRXCTL:
-      c.set(w, (v | R.RDRXCTL_DMAIDONE) >>> 0); // DMA init is done at once
+      // DMAIDONE is read-only status: set by the DMA init after a reset, never by a write.
+      // Lenient keeps the older model, where any write showed it set.
+      c.set(
+        w,
+        (c.violations.strict
+          ? (v & ~R.RDRXCTL_DMAIDONE) | (old & R.RDRXCTL_DMAIDONE)
+          : v | R.RDRXCTL_DMAIDONE) >>> 0,
+      );
+      return;
+    case K.RXCTRL:
+      if (c.violations.strict) checkRxEnable(c, old, v);
+      c.set(w, v);
+      return;
+    case K.MTQC:
+      // Judged for trapped stores only: in mapped memory the RTTDCS stores around this one may
+      // all have happened before the model's pass.
+      if (c.violations.strict && !c.storeFromMemory && (c.bar[W_RTTDCS] & R.RTTDCS_ARBDIS) === 0) {
+        c.violations.report(
+          V.MTQC_WITHOUT_ARBDIS,
+          `MTQC set to 0x${v.toString(16)} with RTTDCS.ARBDIS 0`,
+        );
+      }
+      c.set(w, v);
+      return;
+    case K.SECRXCTRL:
+      c.set(w, v);
+      // The model holds no frame inside the security block, so it is empty (SECRX_RDY) as soon
+      // as RX_DIS halts it; while it runs, SECRX_RDY reads 0 (datasheet §8.2.3.12.2).
+      if (c.violations.strict) c.set(W_SECRXSTAT, (v & R.SECRXCTRL_RX_DIS) !== 0 ? 1 : 0);
       return;
     case K.RXDCTL:
       writeQueueControl(port, w, v, 0);
@@ -75,6 +128,7 @@ export function writeRegister(port: Port, w: number, v: number): void {
       return;
     case K.RDH:
       c.rxHead[ARG[w]] = v & 0xffff;
+      c.rxRefetch[ARG[w]] = 1;
       c.set(w, v & 0xffff);
       return;
     case K.TDH:
@@ -101,12 +155,12 @@ export function writeRegister(port: Port, w: number, v: number): void {
 function writeCtrl(port: Port, w: number, v: number): void {
   const c = port.core;
   if ((v & R.CTRL_RST) !== 0) {
-    port.reset(); // CTRL reads back 0 afterwards
+    port.softwareReset(); // CTRL.RST reads 1 until the reset completes (strict), then 0
     return;
   }
   c.set(w, (v & ~R.CTRL_RST_MASK) >>> 0);
   port.link.publishStatus(); // master disable shows in STATUS at once (no DMA is ever pending)
-  if ((v & R.CTRL_LRST) !== 0) port.link.restart(c.now, true);
+  if ((v & R.CTRL_LRST) !== 0) port.link.restart(c.now);
 }
 
 /** EERD: START returns the word at once with DONE set. */
@@ -123,20 +177,27 @@ function writeEerd(port: Port, w: number, v: number): void {
 
 /**
  * RXDCTL/TXDCTL: ENABLE takes effect at once and reads back as the queue's state (queues past
- * the configured count never enable). SWFLSH self-clears: write-backs are never held back.
+ * the configured count never enable). TXDCTL.SWFLSH writes back what a WTHRESH batch holds and
+ * self-clears.
  */
 function writeQueueControl(port: Port, w: number, v: number, tx: 0 | 1): void {
   const c = port.core;
   const q = ARG[w];
-  const on = (v & R.RXDCTL_ENABLE) !== 0 && q < port.queues;
+  const was = tx === 0 ? c.rxEnabled[q] === 1 : c.txEnabled[q] === 1;
+  let on = (v & R.RXDCTL_ENABLE) !== 0 && q < port.queues;
+  if (on && !was && c.violations.strict) on = checkQueueEnable(c, q, tx);
   let stored = on ? v | R.RXDCTL_ENABLE : v & ~R.RXDCTL_ENABLE;
   if (tx === 1) stored &= ~R.TXDCTL_SWFLSH;
   c.set(w, stored >>> 0);
   if (tx === 0) {
-    c.rxEnabled[q] = on ? 1 : 0;
-  } else if ((c.txEnabled[q] === 1) !== on) {
+    c.setRxEnabled(q, on);
+    return;
+  }
+  if ((v & R.TXDCTL_SWFLSH) !== 0) port.tx.flush(q); // pending WTHRESH write-backs go out
+  if ((c.txEnabled[q] === 1) !== on) {
     c.txEnabled[q] = on ? 1 : 0;
     c.rebuildTxActive();
+    port.tx.resetQueue(q);
   }
 }
 

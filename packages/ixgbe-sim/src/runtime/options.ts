@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { QUEUE_WIRE_SPEC } from "../control/queue-wire.ts";
+import { RESET_TIMING_DEFAULT } from "../model/reset-timing.ts";
+import type { Strictness } from "../model/rules.ts";
 import { parseWireSpec } from "../wire/spec.ts";
 
 /** Most ports one process serves (four dual-port cards). */
@@ -70,7 +72,7 @@ export const SimOptionsSchema = z
     socketDir: z.string().min(1).default(DEFAULT_SOCKET_DIR),
     /** Parent directory for sysfs-style device directories, or null for none. */
     sysfs: z.string().min(1).nullable().default(null),
-    /** Link comes up this long after reset or AN restart. */
+    /** Link comes up this long after an AN restart (lenient: also after a reset). */
     linkDelayMs: z.number().min(0).max(60_000).default(10),
     /** CPU to pin the device loop to, or null. */
     pin: z.int().min(0).max(4095).nullable().default(null),
@@ -85,9 +87,26 @@ export const SimOptionsSchema = z
     manualClock: z.boolean().default(false),
     /** Exit when the parent process dies. */
     exitWithParent: z.boolean().default(false),
+    /** Judge nothing: the older permissive model (instant reset, link up by itself). */
+    lenient: z.boolean().default(false),
+    /** Stop a port's datapath at its first violation of a datasheet rule. */
+    strictFatal: z.boolean().default(false),
+    /** CTRL.RST takes this long (strict modes), ms. */
+    resetMs: z.number().min(0).max(1000).default(RESET_TIMING_DEFAULT.resetMs),
+    /** EEC.ARD rises this long after CTRL.RST, ms. */
+    autoReadMs: z.number().min(0).max(1000).default(RESET_TIMING_DEFAULT.autoReadMs),
+    /** RDRXCTL.DMAIDONE rises this long after CTRL.RST, ms. */
+    dmaInitMs: z.number().min(0).max(1000).default(RESET_TIMING_DEFAULT.dmaInitMs),
   })
   .strict()
   .superRefine((o, ctx) => {
+    if (o.lenient && o.strictFatal) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["strictFatal"],
+        message: "--lenient and --strict-fatal contradict each other: give one of them",
+      });
+    }
     if (o.wires.length !== 1 && o.wires.length !== o.ports) {
       ctx.addIssue({
         code: "custom",
@@ -117,4 +136,9 @@ export function wireOf(o: SimOptions, i: number): string {
 /** MAC of port `i`. */
 export function macOf(o: SimOptions, i: number): string {
   return o.macs?.[i] ?? `02:00:00:82:59:${(0x90 + i).toString(16)}`;
+}
+
+/** How strictly the ports judge their driver. */
+export function strictnessOf(o: SimOptions): Strictness {
+  return o.lenient ? "lenient" : o.strictFatal ? "fatal" : "strict";
 }

@@ -7,6 +7,8 @@
 import type { QueueWire } from "../control/queue-wire.ts";
 import { Port, type Port as PortModel, type PortOptions } from "../model/port.ts";
 import { BAR_BYTES, MAPPED_ALL, MAPPED_QUEUE_PAGES } from "../model/register-map.ts";
+import type { ResetTiming } from "../model/reset-timing.ts";
+import type { Strictness } from "../model/rules.ts";
 import { SharedFile } from "../serve/bar-store.ts";
 import { BusMasterWatch } from "../serve/bus-master-watch.ts";
 import { busMasterEnabled, CONFIG_BYTES, fillConfig } from "../serve/config.ts";
@@ -31,6 +33,9 @@ export interface PortHostOptions {
   readonly sysfsRoot: string | null;
   readonly clock: () => number;
   readonly log: (line: string) => void;
+  /** How the model judges the driver (see Port). */
+  readonly strictness: Strictness;
+  readonly resetTiming: ResetTiming;
 }
 
 /** PCI address shown for port `index`: two functions per card, one bus per card. */
@@ -102,6 +107,9 @@ export class PortHost {
         // sysfs clients write every register in place; vfio-user clients only the queue pages
         mapped: sysfs === null ? MAPPED_QUEUE_PAGES : MAPPED_ALL,
         clock: o.clock,
+        strictness: o.strictness,
+        resetTiming: o.resetTiming,
+        log: o.log,
       };
       this.port = new Port(this.portOptions);
     } catch (e) {

@@ -10,7 +10,7 @@ import { QUEUE_WIRE_SPEC, QueueWire } from "../control/queue-wire.ts";
 import { ControlServer } from "../control/server.ts";
 import type { Wire } from "../wire/wire.ts";
 import { WireSet } from "../wire/wire-set.ts";
-import { macOf, type SimOptions, wireOf } from "./options.ts";
+import { macOf, type SimOptions, strictnessOf, wireOf } from "./options.ts";
 import { PortHost } from "./port-host.ts";
 
 /** One port in the ready line. */
@@ -72,7 +72,13 @@ export class Sim implements ControlTarget {
             socketPath: `${options.socketDir}/p${i}.sock`,
             sysfsRoot: options.sysfs,
             clock,
-            log,
+            log: (line) => log(`port ${i}: ${line}`),
+            strictness: strictnessOf(options),
+            resetTiming: {
+              resetMs: options.resetMs,
+              autoReadMs: options.autoReadMs,
+              dmaInitMs: options.dmaInitMs,
+            },
           }),
         );
       }

@@ -57,6 +57,10 @@ function cliArgs(o: ReturnType<typeof SimOptionsSchema.parse>, socketDir: string
   if (o.pin !== null) args.push("--pin", String(o.pin));
   if (o.macs !== null) args.push("--mac", o.macs.join(","));
   if (o.manualClock) args.push("--manual-clock");
+  if (o.lenient) args.push("--lenient");
+  if (o.strictFatal) args.push("--strict-fatal");
+  args.push("--reset-ms", String(o.resetMs), "--auto-read-ms", String(o.autoReadMs));
+  args.push("--dma-init-ms", String(o.dmaInitMs));
   return args;
 }
 

@@ -63,10 +63,28 @@ export function initPort(t: ConformanceTarget): void {
     R.HLREG0,
     t.read32(R.HLREG0) | R.HLREG0_RXCRCSTRP | R.HLREG0_TXCRCEN | R.HLREG0_TXPADEN,
   );
-  t.write32(R.RDRXCTL, t.read32(R.RDRXCTL) | R.RDRXCTL_CRCSTRIP);
+  // RDRXCTL: CRCSTRIP as HLREG0, and the bits the datasheet requires (§8.2.3.8.8).
+  t.write32(
+    R.RDRXCTL,
+    ((t.read32(R.RDRXCTL) & ~R.RDRXCTL_RSCFRSTSIZE_MASK) |
+      R.RDRXCTL_CRCSTRIP |
+      R.RDRXCTL_RSCACKC |
+      R.RDRXCTL_FCOE_WRFIX) >>>
+      0,
+  );
   t.write32(R.FCTRL, R.FCTRL_BAM);
-  t.write32(R.RXCTRL, R.RXCTRL_RXEN);
+  enableReceive(t, true);
   t.write32(R.DMATXCTL, R.DMATXCTL_TE);
+}
+
+/** RXCTRL.RXEN on or off inside the SECRXCTRL.RX_DIS / SECRX_RDY handshake (§4.6.7). */
+export function enableReceive(t: ConformanceTarget, on: boolean): void {
+  t.write32(R.SECRXCTRL, t.read32(R.SECRXCTRL) | R.SECRXCTRL_RX_DIS);
+  waitFor(t, R.SECRXSTAT, R.SECRXSTAT_SECRX_RDY, R.SECRXSTAT_SECRX_RDY);
+  const rx = t.read32(R.RXCTRL);
+  t.write32(R.RXCTRL, on ? rx | R.RXCTRL_RXEN : rx & ~R.RXCTRL_RXEN);
+  t.write32(R.SECRXCTRL, t.read32(R.SECRXCTRL) & ~R.SECRXCTRL_RX_DIS);
+  t.run();
 }
 
 /** Options of an RX queue set up by setupRx. */
@@ -194,8 +212,11 @@ export class TxRing {
   }
 }
 
-/** Programs TX queue q and enables it (TE must already be set). */
-export function setupTx(t: ConformanceTarget, q: number, count = 64): TxRing {
+/**
+ * Programs TX queue q and enables it (TE must already be set): prefetch 36, host 8, write-back
+ * threshold `wthresh` (0: every RS descriptor is written back at once).
+ */
+export function setupTx(t: ConformanceTarget, q: number, count = 64, wthresh = 0): TxRing {
   const [lo, hi] = iova(t, LAYOUT.txRing(q));
   t.mem.fill(0xff, LAYOUT.txRing(q), LAYOUT.txRing(q) + count * 16);
   t.write32(R.TDBAL(q), lo);
@@ -205,7 +226,10 @@ export function setupTx(t: ConformanceTarget, q: number, count = 64): TxRing {
   t.write32(R.TDT(q), 0);
   t.write32(
     R.TXDCTL(q),
-    (t.read32(R.TXDCTL(q)) & ~R.TXDCTL_THRESH_MASK) | 0x00040824 | R.TXDCTL_ENABLE,
+    (t.read32(R.TXDCTL(q)) & ~R.TXDCTL_THRESH_MASK) |
+      0x0824 |
+      (wthresh << R.TXDCTL_WTHRESH_SHIFT) |
+      R.TXDCTL_ENABLE,
   );
   t.run();
   waitFor(t, R.TXDCTL(q), R.TXDCTL_ENABLE, R.TXDCTL_ENABLE);

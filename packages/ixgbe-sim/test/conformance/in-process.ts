@@ -5,7 +5,7 @@
  * client's mmap would, and run() calls syncMapped() like the server loop.
  */
 import { WindowDmaSpace } from "../../src/dma/window-dma.ts";
-import { Port } from "../../src/model/port.ts";
+import { Port, type PortOptions } from "../../src/model/port.ts";
 import type { MappedRange } from "../../src/model/register-map.ts";
 import { QueueWire } from "./queue-wire.ts";
 import type { ConformanceTarget, TargetFactory } from "./target.ts";
@@ -15,8 +15,14 @@ export const HOST_IOVA = 0x2_0000_0000;
 /** Host memory size. */
 export const HOST_BYTES = 4 * 1024 * 1024;
 
-/** Makes a factory of in-process targets, optionally with mapped register ranges. */
-export function inProcessFactory(mapped: readonly MappedRange[] = []): TargetFactory {
+/**
+ * Makes a factory of in-process targets, optionally with mapped register ranges and further
+ * port options (strictness, log, reset timing).
+ */
+export function inProcessFactory(
+  mapped: readonly MappedRange[] = [],
+  extra: Pick<PortOptions, "strictness" | "log" | "resetTiming"> = {},
+): TargetFactory {
   return ({ linkUpDelayMs }) => {
     const dma = new WindowDmaSpace();
     const win = dma.map(HOST_IOVA, HOST_BYTES);
@@ -30,6 +36,7 @@ export function inProcessFactory(mapped: readonly MappedRange[] = []): TargetFac
       linkUpDelayMs,
       mapped,
       clock: () => now,
+      ...extra,
     });
     const isMapped = (off: number) => mapped.some((r) => off >= r.start && off < r.end);
     const target: ConformanceTarget = {
@@ -66,6 +73,7 @@ export function inProcessFactory(mapped: readonly MappedRange[] = []): TargetFac
         injectCrcErrors: (n) => port.injectCrcErrors(n),
         stats: () => port.stats(),
         faults: () => port.faults,
+        violations: () => port.violations(),
       },
       traits: { queuePageStatsClearOnRead: mapped.length === 0 },
       close: () => dma.close(),

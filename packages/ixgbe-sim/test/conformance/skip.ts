@@ -39,3 +39,17 @@ export function test(title: string, fn: () => void | Promise<void>, timeoutMs?: 
   if (why === undefined) bunTest(title, fn, timeoutMs);
   else bunTest.skip(`${title} [skipped: ${why}]`, fn);
 }
+
+/** Title of the rule test that needs RXDCTL/TXDCTL stores trapped, and why mapped ones cannot. */
+export const TAIL_RULE_TEST =
+  "rx-tail-before-enable / tx-tail-before-enable: the tail moves only after ENABLE reads 1";
+/** Skip reason for TAIL_RULE_TEST where the queue control registers are mapped memory. */
+export const TAIL_RULE_MAPPED =
+  "RXDCTL/TXDCTL are mapped: the order of an ENABLE store and a tail store made between two model passes is unknown, so the rule is judged for trapped stores only";
+
+/** Title of the rule test whose stores are judged only when trapped (not in sysfs mode). */
+export const MTQC_RULE_TEST =
+  "mtqc-without-arbdis: MTQC changes only while RTTDCS.ARBDIS holds the arbiter";
+/** Skip reason for MTQC_RULE_TEST where all of BAR0 is mapped memory (sysfs mode). */
+export const MTQC_RULE_MAPPED =
+  "MTQC and RTTDCS are mapped: RTTDCS stores around an MTQC store may all land between two model passes, so the rule is judged for trapped stores only";

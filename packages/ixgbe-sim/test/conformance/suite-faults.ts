@@ -92,29 +92,42 @@ export function registerFaultTests(name: string, make: TargetFactory): void {
       expect(ring6.descWord(i6, 0) & 0xf).toBe(R.RXDADV_RSSTYPE_IPV6_TCP);
     });
 
-    test("DMA fault on an RX buffer: frame dropped, descriptor kept, queue goes on", () => {
+    test("DMA fault on an RX buffer: a lost posted write; descriptor written back, queue goes on", () => {
       const rx = setupRx(t, 0, { count: 8 });
       t.control.injectDmaFault({ targets: ["rx-buffer"] });
       t.inject(rawFrame(60, OTHER_MAC, 1));
       t.inject(rawFrame(60, OTHER_MAC, 2));
       t.run();
-      expect(rx.data(0)).toEqual(rawFrame(60, OTHER_MAC, 2));
-      expect(rx.head()).toBe(1);
-      expect(t.control.stats().rx.dropped.dmaFault).toBe(1);
+      // The card never learns of the IOMMU fault: descriptor 0 completes (its data is lost).
+      expect(rx.status(0) & R.RXDADV_STAT_DD).toBe(R.RXDADV_STAT_DD);
+      expect(rx.length(0)).toBe(60);
+      expect(rx.data(1)).toEqual(rawFrame(60, OTHER_MAC, 2));
+      expect(rx.head()).toBe(2);
+      expect(t.control.stats().rx.bufferFaults).toBe(1);
+      expect(t.control.stats().dmaFaults).toBe(1);
       expect(t.control.faults()[0]).toMatchObject({
         type: "dma",
         what: "rx-buffer",
+        action: "data-lost",
         injected: true,
       });
     });
 
-    test("an unmapped buffer address in a real descriptor is a DMA fault", () => {
-      const rx = setupRx(t, 0, { count: 8 });
+    test("an unmapped buffer address in a real descriptor loses that frame only", () => {
+      const rx = setupRx(t, 0, { count: 8, give: 0 });
       t.mem32[(0 + 0) * 4 + 1] = 0x7777; // descriptor 0 of queue 0 points far outside host memory
-      t.inject(rawFrame(60));
+      rx.setTail(7); // handed over (and fetched) only now
       t.run();
-      expect(rx.status(0) & 1).toBe(0);
+      t.inject(rawFrame(60));
+      t.inject(rawFrame(61));
+      t.inject(rawFrame(62));
+      t.run();
+      expect(rx.status(0) & R.RXDADV_STAT_DD).toBe(R.RXDADV_STAT_DD);
+      expect(rx.data(1)).toEqual(rawFrame(61));
+      expect(rx.data(2)).toEqual(rawFrame(62));
+      expect(t.read32(R.RXDCTL(0)) & R.RXDCTL_ENABLE).toBe(R.RXDCTL_ENABLE);
       expect(t.control.stats().dmaFaults).toBe(1);
+      expect(t.control.stats().rx.bufferFaults).toBe(1);
       expect(t.control.faults()[0]).toMatchObject({ what: "rx-buffer", injected: false });
     });
 

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, expect } from "bun:test";
 import * as R from "@dataplane/ixgbe/regs";
-import { BCAST, initPort, OTHER_MAC, PORT_MAC, rawFrame, setupRx } from "./host.ts";
+import { BCAST, initPort, iova, LAYOUT, OTHER_MAC, PORT_MAC, rawFrame, setupRx } from "./host.ts";
 import { describe, test } from "./skip.ts";
 import type { ConformanceTarget, TargetFactory } from "./target.ts";
 
@@ -58,12 +58,31 @@ export function registerRxTests(name: string, make: TargetFactory): void {
       expect(missed).toBeGreaterThan(0);
       const held = 20 - missed;
       expect(held).toBe(t.control.stats().rx.waiting);
+      expect(t.read32(R.GPRC)).toBe(20); // the 82599's GPRC counts missed frames too
       rx.setTail(7); // descriptors appear: held frames go out in arrival order
       t.run();
       expect(rx.head()).toBe(7);
       expect(rx.data(0)).toEqual(rawFrame(100, PORT_MAC, 0));
       expect(rx.data(1)).toEqual(rawFrame(100, PORT_MAC, 1));
       expect(t.read32(R.EICR) & R.EICR_RX_MISS).toBe(R.EICR_RX_MISS);
+    });
+
+    test("descriptors are fetched when the tail moves: a rewrite after the tail bump is not seen", () => {
+      const rx = setupRx(t, 0, { count: 8, give: 2 }); // descriptors 0 and 1 handed over
+      const [lo, hi] = iova(t, rx.bufOff(5));
+      const d0 = LAYOUT.rxRing(0) >>> 2;
+      t.mem32[d0] = lo; // too late: the device fetched descriptor 0 at the tail bump
+      t.mem32[d0 + 1] = hi;
+      const d2 = d0 + 2 * 4;
+      t.mem32[d2] = lo; // descriptor 2 is still the driver's: this rewrite counts
+      t.mem32[d2 + 1] = hi;
+      rx.setTail(3);
+      t.run();
+      for (let i = 0; i < 3; i++) t.inject(rawFrame(60, PORT_MAC, i));
+      t.run();
+      expect(rx.head()).toBe(3);
+      expect(rx.data(0)).toEqual(rawFrame(60, PORT_MAC, 0)); // the fetched address
+      expect(t.mem.slice(rx.bufOff(5), rx.bufOff(5) + 60)).toEqual(rawFrame(60, PORT_MAC, 2));
     });
 
     test("ring wrap-around over several laps with the tail trailing by one", () => {
@@ -106,7 +125,7 @@ export function registerRxTests(name: string, make: TargetFactory): void {
       expect(rx.head()).toBe(3);
     });
 
-    test("oversize and undersize frames are dropped and counted (ROC/RUC/RLEC)", () => {
+    test("oversize and undersize frames are dropped and counted in ROC/RUC, not RLEC", () => {
       setupRx(t, 0);
       t.inject(rawFrame(1600)); // > 1518 with FCS, JUMBOEN off
       t.inject(rawFrame(40)); // < 64 with FCS
@@ -114,8 +133,31 @@ export function registerRxTests(name: string, make: TargetFactory): void {
       t.run();
       expect(t.read32(R.ROC)).toBe(1);
       expect(t.read32(R.RUC)).toBe(1);
-      expect(t.read32(R.RLEC)).toBe(2);
+      expect(t.read32(R.RLEC)).toBe(0);
       expect(t.read32(R.GPRC)).toBe(1);
+    });
+
+    test("RLEC counts 802.3 length-field errors (HLREG0.RXLNGTHERREN), padding allowed", () => {
+      const rx = setupRx(t, 0, { count: 8 });
+      const frame802 = (len: number, field: number) => {
+        const f = rawFrame(len);
+        f[12] = field >>> 8;
+        f[13] = field & 0xff;
+        return f;
+      };
+      t.inject(frame802(60, 20)); // 46-byte payload padded from 20: fine
+      t.inject(frame802(114, 100)); // 100-byte payload: fine
+      t.inject(frame802(60, 200)); // says 200, carries 46: length error
+      t.inject(frame802(214, 100)); // says 100, carries 200: length error
+      t.run();
+      expect(t.read32(R.RLEC)).toBe(2);
+      expect(rx.head()).toBe(4); // counted, still delivered
+      t.write32(R.HLREG0, t.read32(R.HLREG0) & ~R.HLREG0_RXLNGTHERREN);
+      t.run();
+      const before = t.read32(R.RLEC); // 0 after the clear-on-read above; 2 where it runs free
+      t.inject(frame802(60, 200));
+      t.run();
+      expect(t.read32(R.RLEC)).toBe(before);
     });
 
     test("L2 filter: exact unicast, broadcast with BAM, multicast with MPE, UPE for the rest", () => {

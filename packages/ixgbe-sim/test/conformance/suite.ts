@@ -7,6 +7,7 @@
 import { registerSkips, type SkipList } from "./skip.ts";
 import { registerFaultTests } from "./suite-faults.ts";
 import { registerTests } from "./suite-registers.ts";
+import { registerRuleTests } from "./suite-rules.ts";
 import { registerRxTests } from "./suite-rx.ts";
 import { registerTxTests } from "./suite-tx.ts";
 import type { TargetFactory } from "./target.ts";
@@ -21,4 +22,5 @@ export function conformanceSuite(name: string, make: TargetFactory, skips: SkipL
   registerRxTests(name, make);
   registerTxTests(name, make);
   registerFaultTests(name, make);
+  registerRuleTests(name, make);
 }

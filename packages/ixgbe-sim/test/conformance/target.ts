@@ -5,6 +5,7 @@
  * directory later.
  */
 import type { DmaFaultSpec, FaultRecord, MalformedSpec } from "../../src/model/faults.ts";
+import type { ViolationReport } from "../../src/model/rules.ts";
 import type { PortStats } from "../../src/model/stats-report.ts";
 
 /** Control-plane commands (the process shell serves these on its control socket). */
@@ -16,6 +17,8 @@ export interface ConformanceControl {
   injectCrcErrors(count?: number): void;
   stats(): PortStats;
   faults(): readonly FaultRecord[];
+  /** Datasheet rules broken so far (ctl violations). */
+  violations(): ViolationReport;
 }
 
 /** What the transport can promise about register read side effects. */
