@@ -56,6 +56,8 @@ export class Connection implements ServerContext {
     readonly maxMsgFds: number,
     /** Receive buffer for message bodies, owned by the server and reused by each connection. */
     body: Uint8Array,
+    /** Log line sink. */
+    readonly log: (line: string) => void = () => {},
   ) {
     this.body = body;
     this.readable = new PollSet([fd], K.POLLIN);
