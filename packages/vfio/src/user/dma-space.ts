@@ -47,6 +47,7 @@ export class DmaSpace {
   private readonly ends: number[] = [];
   private readonly access: number[] = [];
   private readonly mapped: number[] = []; // native address of the whole mapping
+  private readonly viewCount: number[] = []; // its views, contiguous, in window order
   // Per view.
   private readonly vStart: number[] = [];
   private readonly vOwnEnd: number[] = []; // accesses starting below this belong to the view
@@ -149,11 +150,11 @@ export class DmaSpace {
       this.ends.push(iova + size);
       this.access.push(access);
       this.mapped.push(address);
+      this.viewCount.push(0);
       this.addViews(this.starts.length - 1);
       this.generation++;
     } catch (e) {
       this.drop(this.starts.length - 1);
-      this.rebuild();
       munmap(address, size);
       throw e;
     }
@@ -166,7 +167,6 @@ export class DmaSpace {
     const address = this.mapped[index] as number;
     const size = (this.ends[index] as number) - (this.starts[index] as number);
     this.drop(index);
-    this.rebuild();
     try {
       munmap(address, size);
     } catch {
@@ -179,13 +179,12 @@ export class DmaSpace {
     while (this.starts.length > 0) this.unmap(this.starts.length - 1);
   }
 
+  /** Forgets window `index` and its views (slow path: DMA_UNMAP, failed DMA_MAP). */
   private drop(index: number): void {
     if (index < 0) return;
-    for (const a of [this.starts, this.ends, this.access, this.mapped]) a.splice(index, 1);
-  }
-
-  /** Rebuilds the per-view tables from the windows (slow path: DMA_UNMAP, failed DMA_MAP). */
-  private rebuild(): void {
+    let first = 0;
+    for (let w = 0; w < index; w++) first += this.viewCount[w] as number;
+    const n = this.viewCount[index] as number;
     for (const a of [
       this.vStart,
       this.vOwnEnd,
@@ -195,9 +194,11 @@ export class DmaSpace {
       this.u32,
       this.address,
     ]) {
-      a.length = 0;
+      a.splice(first, n);
     }
-    for (let w = 0; w < this.starts.length; w++) this.addViews(w);
+    for (const a of [this.starts, this.ends, this.access, this.mapped, this.viewCount]) {
+      a.splice(index, 1);
+    }
     this.last = 0;
     this.generation++;
   }
@@ -217,6 +218,7 @@ export class DmaSpace {
       this.u8.push(new Uint8Array(buffer));
       this.u32.push(new Uint32Array(buffer, 0, Math.floor(bytes / 4)));
       this.address.push(native);
+      this.viewCount[w] = (this.viewCount[w] as number) + 1;
     }
   }
 }
