@@ -69,6 +69,16 @@ test("a hostile DMA_MAP client cannot crash or bloat the simulator; both ports k
     expect(status()).toBe(lan1);
     const stats = (await sim.stats()) as { ports: unknown[] };
     expect(stats.ports.length).toBe(2);
+    // Each refusal told the operator what was wrong and what to do (stderr arrives async).
+    const logged = (s: string) => sim.stderr().includes(s);
+    for (
+      let i = 0;
+      i < 500 && !(logged("past the end of its file") && logged("MFD_ALLOW_SEALING"));
+      i++
+    )
+      await Bun.sleep(10);
+    expect(sim.stderr()).toContain("runs past the end of its file");
+    expect(sim.stderr()).toContain("MFD_ALLOW_SEALING");
   } finally {
     for (const fd of [small, loose, big]) close(fd);
   }
