@@ -96,7 +96,9 @@ export function openBacking(
   let fd: number;
   if (backing === "memfd") {
     try {
-      fd = memfdCreate(name, C.MFD_CLOEXEC | C.MFD_HUGETLB | hugeFlag(pageSize));
+      // Sealable, so a vfio-user server can seal it against shrinking before mapping it.
+      const flags = C.MFD_CLOEXEC | C.MFD_ALLOW_SEALING | C.MFD_HUGETLB | hugeFlag(pageSize);
+      fd = memfdCreate(name, flags);
     } catch (cause) {
       if (cause instanceof SysError && cause.code === "EINVAL")
         throw withCause(noPool(pageSize), cause);

@@ -94,22 +94,28 @@ describe.skipIf(why !== null)(`physical DMA (${why ?? "root"})`, () => {
       expect(Number(await client.line())).toBe(0xfeedbeef);
       const faults = dma.faults;
       const g = dma.generation;
-      // Memory the client maps later is found by the rescan a miss triggers.
+      // Memory the client maps later: a miss is a fault and reads nothing; refresh() finds it.
       await client.send("map");
       const later = JSON.parse(await client.line()) as Region;
       const q = later.probes[1] as Region["probes"][number];
+      const scans = dma.scans;
+      expect(dma.resolve(...split(q.pa), 4)).toBe(-1);
+      expect(dma.scans).toBe(scans);
+      expect(dma.refresh()).toBe(true);
+      expect(dma.scans).toBe(scans + 1);
       const wl = dma.resolve(...split(q.pa), 4);
       expect(wl).toBeGreaterThanOrEqual(0);
       expect((dma.u32[wl] as Uint32Array)[dma.offset / 4]).toBe(q.value);
       expect(dma.generation).toBe(g + 1);
-      expect(dma.faults).toBe(faults);
+      expect(dma.faults).toBe(faults + 1);
       // After the client exits, the windows stay valid until close().
       await client.send("exit");
       await client.proc.exited;
       expect((dma.u32[wl] as Uint32Array)[dma.offset / 4]).toBe(q.value);
       expect(dma.resolve(0x1000, 0, 4)).toBe(-1);
+      expect(dma.refresh()).toBe(false); // the slow path notices the client is gone
       expect(dma.clientGone).toBe(true);
-      expect(dma.faults).toBe(faults + 1);
+      expect(dma.faults).toBe(faults + 2);
     } finally {
       dma.close();
       dma.close();
@@ -117,15 +123,21 @@ describe.skipIf(why !== null)(`physical DMA (${why ?? "root"})`, () => {
     expect(ownHugeMappings()).toBe(before);
   }, 20_000);
 
-  test("misses rescan at most once per interval", async () => {
+  test("misses never rescan; refresh() reads smaps only for new shared mappings", async () => {
     const client = new Client();
     clients.push(client);
     await client.regions();
-    using dma = new PhysicalDmaSpace(client.proc.pid, { rescanIntervalMs: 60_000 });
+    using dma = new PhysicalDmaSpace(client.proc.pid, { rescanIntervalMs: 0 });
     const scans = dma.scans;
     for (let i = 0; i < 100; i++) expect(dma.resolve(0x2000 + i * 64, 0, 64)).toBe(-1);
-    expect(dma.scans).toBe(scans); // the constructor's scan is fresh: no rescan yet
+    expect(dma.scans).toBe(scans);
     expect(dma.faults).toBe(100);
+    expect(dma.refresh()).toBe(false); // maps unchanged: no smaps scan
+    expect(dma.checks).toBe(1);
+    expect(dma.scans).toBe(scans);
+    using slow = new PhysicalDmaSpace(client.proc.pid, { rescanIntervalMs: 60_000 });
+    expect(slow.refresh()).toBe(false); // rate-limited: not even maps is read
+    expect(slow.checks).toBe(0);
     await client.send("exit");
     await client.proc.exited;
   }, 20_000);

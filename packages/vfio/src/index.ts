@@ -35,7 +35,14 @@ export { VfioUserClient } from "./user/client.ts";
 export { connectVfioUser, type VfioUserOptions } from "./user/connect.ts";
 
 // ---- vfio-user server and the device-model contract ----
-export { DmaSpace } from "./user/dma-space.ts";
+export {
+  DMA_READ,
+  DMA_READ_WRITE,
+  DMA_WRITE,
+  DmaSpace,
+  VIEW_SPAN,
+  VIEW_STRIDE,
+} from "./user/dma-space.ts";
 export type {
   ConfigSpaceModel,
   MmapArea,

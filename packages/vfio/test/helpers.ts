@@ -74,7 +74,7 @@ export function hugeMemory(
 ): HugeMemory | string {
   let fd = -1;
   try {
-    fd = memfdCreate(name, K.MFD_CLOEXEC | K.MFD_HUGETLB | flags);
+    fd = memfdCreate(name, K.MFD_CLOEXEC | K.MFD_ALLOW_SEALING | K.MFD_HUGETLB | flags);
     ftruncate(fd, bytes);
     const address = mmap(bytes, K.PROT_READ | K.PROT_WRITE, K.MAP_SHARED | K.MAP_POPULATE, fd);
     return {

@@ -131,7 +131,7 @@ test("DMA_MAP: overlap is EEXIST, misaligned or fd-less maps are EINVAL", () => 
   // 64 KiB of memfd mapped at IOVA 0x10_0000_0000, then an overlapping, a misaligned and an
   // fd-less map; ids are the first byte.
   using raw = handshake();
-  const mfd = memfdCreate("vfio-wire-dma", K.MFD_CLOEXEC);
+  const mfd = memfdCreate("vfio-wire-dma", K.MFD_CLOEXEC | K.MFD_ALLOW_SEALING);
   ftruncate(mfd, 0x10000);
   const map = (id: string, iova: string, size: string) =>
     `${id}000200 30000000 00000000 00000000 20000000 03000000 0000000000000000 ${iova} ${size}`;

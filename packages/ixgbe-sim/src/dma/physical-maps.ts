@@ -36,7 +36,13 @@ export function parseHugeMappings(smaps: string): ClientMapping[] {
         fileOffset: Number.parseInt(offset as string, 16),
         pageSize: 0,
         path: path ?? "",
-        key: `${start}-${end}@${offset}:${dev}:${inode}`,
+        key: mappingKey(
+          start as string,
+          end as string,
+          offset as string,
+          dev as string,
+          inode as string,
+        ),
         shared: (perms as string)[3] === "s",
       };
       continue;
@@ -53,16 +59,49 @@ export function parseHugeMappings(smaps: string): ClientMapping[] {
   return out;
 }
 
+/**
+ * Identities (the `key` of ClientMapping) of every shared mapping in /proc/<pid>/maps: cheap
+ * to read (no page-table walk, unlike smaps), so it tells when a rescan is worth it. Null when
+ * the process is gone.
+ */
+export function sharedMappingKeys(pid: number): string[] | null {
+  const text = readProc(pid, "maps");
+  if (text === null) return null;
+  const keys: string[] = [];
+  for (const line of text.split("\n")) {
+    const h = HEADER.exec(line);
+    if (h === null || (h[3] as string)[3] !== "s") continue;
+    keys.push(
+      mappingKey(h[1] as string, h[2] as string, h[4] as string, h[5] as string, h[6] as string),
+    );
+  }
+  return keys;
+}
+
+/** A mapping's identity across looks: range, file offset, device and inode. */
+function mappingKey(
+  start: string,
+  end: string,
+  offset: string,
+  dev: string,
+  inode: string,
+): string {
+  return `${start}-${end}@${offset}:${dev}:${inode}`;
+}
+
 /** Reads /proc/<pid>/smaps; null when the process is gone. */
 export function readClientMappings(pid: number): ClientMapping[] | null {
-  let text: string;
+  const text = readProc(pid, "smaps");
+  return text === null ? null : parseHugeMappings(text);
+}
+
+/** /proc/<pid>/<file> as text; null when the process is gone. */
+function readProc(pid: number, file: string): string | null {
   try {
-    text = readFileSync(`/proc/${pid}/smaps`, "utf8");
+    return readFileSync(`/proc/${pid}/${file}`, "utf8");
   } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT" || (e as { code?: string }).code === "ESRCH") {
-      return null;
-    }
+    const code = (e as { code?: string }).code;
+    if (code === "ENOENT" || code === "ESRCH") return null;
     throw e;
   }
-  return parseHugeMappings(text);
 }

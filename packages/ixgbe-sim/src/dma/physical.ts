@@ -5,6 +5,12 @@
  * each huge page from our own /proc/self/pagemap (the pages are the same). resolve() then maps a
  * physical address to (window, offset) through a table sorted by physical address.
  *
+ * Finding memory the client maps later is slow (/proc/<pid>/smaps costs about a millisecond
+ * for a Bun client), so it never happens in resolve(): a miss there is a DMA fault. refresh()
+ * looks on the slow path (the device loop's housekeeping, and before a descriptor ring that
+ * did not resolve is declared faulty): it reads the cheap /proc/<pid>/maps and reads smaps
+ * only when a shared mapping appeared that it has not seen before.
+ *
  * Lifetime: our mappings hold the hugepages. If the client unmaps memory or exits, the windows
  * stay valid (and the pages stay allocated) until close(); nothing is unmapped under the model.
  * Needs root: map_files and real PFNs both need CAP_SYS_ADMIN.
@@ -12,13 +18,13 @@
 import { close, constants as K, mmap, munmap, open, pread, SysError, viewOf } from "@dataplane/sys";
 import { IxgbeSimError } from "../errors.ts";
 import type { DmaSpace } from "./dma-space.ts";
-import { type ClientMapping, readClientMappings } from "./physical-maps.ts";
+import { type ClientMapping, readClientMappings, sharedMappingKeys } from "./physical-maps.ts";
 
 const TWO_32 = 4294967296;
 
 /** Options of PhysicalDmaSpace. */
 export interface PhysicalDmaOptions {
-  /** Least time between two rescans of the client's mappings triggered by misses (ms). */
+  /** Least time between two looks at the client's mappings by refresh() (ms, default 1). */
   rescanIntervalMs?: number;
 }
 
@@ -39,13 +45,17 @@ export class PhysicalDmaSpace implements DmaSpace {
   generation = 0;
   /** resolve() calls that found no memory (DMA faults). */
   faults = 0;
-  /** Scans of the client's mappings so far (the first one is in the constructor). */
+  /** Scans of the client's smaps so far (the first one is in the constructor). */
   scans = 0;
+  /** Looks at the client's maps by refresh() so far. */
+  checks = 0;
   /** True once the client has exited: windows stay valid, no more rescans. */
   clientGone = false;
 
   private readonly bytes: number[] = [];
   private readonly known = new Set<string>();
+  /** Shared mappings seen in maps (hugepage or not): a refresh() scans only for new ones. */
+  private readonly seen = new Set<string>();
   private extents: Extent[] = [];
   // The table as parallel typed arrays for the binary search, sorted by base.
   private base = new Float64Array(0);
@@ -67,7 +77,7 @@ export class PhysicalDmaSpace implements DmaSpace {
     readonly pid: number,
     options: PhysicalDmaOptions = {},
   ) {
-    this.rescanNs = (options.rescanIntervalMs ?? 100) * 1e6;
+    this.rescanNs = (options.rescanIntervalMs ?? 1) * 1e6;
     this.pagemap = open("/proc/self/pagemap", K.O_RDONLY | K.O_CLOEXEC);
     try {
       if (readClientMappings(pid) === null) {
@@ -85,29 +95,60 @@ export class PhysicalDmaSpace implements DmaSpace {
 
   /**
    * Resolves a `len`-byte access at physical address (lo | hi << 32): the window index, with
-   * `offset` set, or -1 (a DMA fault). A miss triggers at most one rescan per interval.
+   * `offset` set, or -1 (a DMA fault). The client's shared hugepage memory is read-write, so
+   * `access` changes nothing. Lookup only: a miss never reads /proc (see refresh()).
    */
-  resolve(lo: number, hi: number, len: number): number {
+  resolve(lo: number, hi: number, len: number, _access = 1): number {
     const pa = hi * TWO_32 + lo;
     if (pa >= this.lastBase && pa + len <= this.lastEnd) {
       this.offset = this.lastWinOff + (pa - this.lastBase);
       return this.lastWin;
     }
     const w = this.search(pa, len);
-    if (w >= 0 || !this.rescanDue()) return this.fault(w);
-    this.scan();
-    return this.fault(this.search(pa, len));
+    if (w < 0) this.faults++;
+    return w;
+  }
+
+  /**
+   * Slow path: looks for memory the client mapped since the last look, at most once per
+   * interval. Reads /proc/<pid>/maps, and smaps only when a shared mapping is new. Returns true
+   * when windows were added (accesses that missed may now resolve).
+   */
+  refresh(): boolean {
+    if (this.clientGone || Bun.nanoseconds() - this.lastScan < this.rescanNs) return false;
+    this.lastScan = Bun.nanoseconds();
+    this.checks++;
+    let keys: string[] | null;
+    try {
+      keys = sharedMappingKeys(this.pid);
+    } catch {
+      keys = null;
+    }
+    if (keys === null) {
+      this.clientGone = true;
+      return false;
+    }
+    if (keys.every((k) => this.seen.has(k))) return false;
+    return this.scan() > 0;
   }
 
   /** Maps client mappings not seen before; returns how many windows were added. */
   scan(): number {
     this.scans++;
     this.lastScan = Bun.nanoseconds();
-    const mappings = readClientMappings(this.pid);
-    if (mappings === null) {
+    let keys: string[] | null;
+    try {
+      keys = sharedMappingKeys(this.pid);
+    } catch {
+      keys = null;
+    }
+    const mappings = keys === null ? null : readClientMappings(this.pid);
+    if (keys === null || mappings === null) {
       this.clientGone = true;
       return 0;
     }
+    for (const k of keys) this.seen.add(k);
+    for (const m of mappings) this.seen.add(m.key);
     let added = 0;
     for (const m of mappings) {
       if (this.known.has(m.key)) continue;
@@ -140,15 +181,6 @@ export class PhysicalDmaSpace implements DmaSpace {
 
   [Symbol.dispose](): void {
     this.close();
-  }
-
-  private rescanDue(): boolean {
-    return !this.clientGone && Bun.nanoseconds() - this.lastScan >= this.rescanNs;
-  }
-
-  private fault(w: number): number {
-    if (w < 0) this.faults++;
-    return w;
   }
 
   /** Binary search for the extent holding [pa, pa + len); caches it as the last hit. */

@@ -5,7 +5,7 @@
  */
 import { addressOf, constants as C, mmap, munmap, viewOf } from "@dataplane/sys";
 import { IxgbeSimError } from "../errors.ts";
-import type { DmaSpace } from "./dma-space.ts";
+import { DMA_READ, type DmaSpace } from "./dma-space.ts";
 
 const TWO_32 = 4294967296;
 const HUGE_2M = 2 * 1024 * 1024;
@@ -112,9 +112,10 @@ export class WindowDmaSpace implements DmaSpace {
 
   /**
    * Resolves a `len`-byte access at (lo | hi << 32). Per-packet path: no allocation; the last
-   * window hit is tried first because rings and buffers of one queue sit in one window.
+   * window hit is tried first because rings and buffers of one queue sit in one window. Every
+   * window is readable and writable, so `access` changes nothing here.
    */
-  resolve(lo: number, hi: number, len: number): number {
+  resolve(lo: number, hi: number, len: number, _access = DMA_READ): number {
     const a = hi * TWO_32 + lo;
     const base = this.base;
     const end = this.end;

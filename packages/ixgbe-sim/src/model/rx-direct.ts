@@ -5,6 +5,7 @@
  * the score up to date for the frames it handles, so landing resumes once flows settle.
  */
 import * as R from "@dataplane/ixgbe/regs";
+import { DMA_WRITE } from "../dma/dma-space.ts";
 import { KS, type PortCore } from "./core.ts";
 import { F, type L2Filter } from "./filter.ts";
 import type { RssUnit } from "./rss.ts";
@@ -86,7 +87,6 @@ export class RxDirect {
     const wire = c.wire;
     const rss = this.rss;
     const tally = this.tally;
-    const bs = rings.bsize[g];
     const ring = dma.u32[rings.ringWin[g]];
     const base = rings.ringWord[g];
     const dc = rings.desc[g] as Uint32Array;
@@ -97,11 +97,15 @@ export class RxDirect {
       const lo = dc[head << 1] as number; // prefetched when the tail moved
       const hi = dc[(head << 1) + 1] as number;
       if (lo === 0 && hi === 0) return -work;
-      const win = dma.resolve(lo, hi, bs);
+      // Only the bytes a frame that is kept can occupy (maxFrame <= bs): a buffer whose data
+      // starts at an offset may end past its page, and what lies beyond is not the frame's.
+      // A miss here is not yet a fault: the staging path delivers the frame and resolves
+      // exactly its length.
+      const win = dma.resolve(lo, hi, maxFrame, DMA_WRITE);
       if (win < 0) return -work;
       const o = dma.offset;
       const buf = dma.u8[win];
-      const len = wire.pull(buf, o, bs, dma.u32[win]);
+      const len = wire.pull(buf, o, maxFrame, dma.u32[win]);
       if (len === 0) {
         this.wireEmpty = true;
         return -work;

@@ -12,6 +12,7 @@
  * descriptor happens once per tail move; the hot path reads the cache instead of the ring.
  */
 import * as R from "@dataplane/ixgbe/regs";
+import { DMA_READ_WRITE, DMA_WRITE } from "../dma/dma-space.ts";
 import { copyFrame } from "./copy.ts";
 import { KS, type PortCore } from "./core.ts";
 import { M, T } from "./faults.ts";
@@ -148,7 +149,10 @@ export class RxRings {
       return false;
     }
     const inj = c.faults.dmaArmed > 0 && c.faults.takeDma(T.RX_RING);
-    const win = inj ? -1 : c.dma.resolve(lo, hi, bytes);
+    let win = inj ? -1 : c.dma.resolve(lo, hi, bytes, DMA_READ_WRITE);
+    // Memory the host mapped since the model last looked is not a fault (sysfs mode finds it).
+    if (win < 0 && !inj && c.dma.refresh?.() === true)
+      win = c.dma.resolve(lo, hi, bytes, DMA_READ_WRITE);
     if (win < 0) {
       c.dmaFault("rx-ring", "rx", q, lo, hi, true, inj);
       c.stopRxQueue(q);
@@ -241,7 +245,7 @@ export class RxRings {
         return DROPPED;
       }
       const inj = c.faults.dmaArmed > 0 && c.faults.takeDma(T.RX_BUFFER);
-      const win = inj ? -1 : dma.resolve(lo, hi, chunk);
+      const win = inj ? -1 : dma.resolve(lo, hi, chunk, DMA_WRITE);
       if (win < 0) {
         c.dmaFault("rx-buffer", "rx", q, lo, hi, "data-lost", inj);
         if (!lost) {

@@ -10,6 +10,7 @@
  */
 import * as R from "@dataplane/ixgbe/regs";
 import { addressOf } from "@dataplane/sys";
+import { DMA_READ, DMA_READ_WRITE, DMA_WRITE } from "../dma/dma-space.ts";
 import { buffers, copyFrame } from "./copy.ts";
 import { KS, type PortCore } from "./core.ts";
 import { M, type MalformedKind, T } from "./faults.ts";
@@ -85,7 +86,7 @@ export class TxPath {
     if (this.wbPending[q] === 0) return;
     const lo = (bar[W_TDBAL[q]] & ~0x7f) >>> 0;
     const bytes = bar[W_TDLEN[q]] & 0x000fff80;
-    const win = c.dma.resolve(lo, bar[W_TDBAH[q]], bytes);
+    const win = c.dma.resolve(lo, bar[W_TDBAH[q]], bytes, DMA_READ_WRITE);
     if (win < 0 || bytes === 0) {
       this.wbPending[q] = 0;
       return;
@@ -128,7 +129,10 @@ export class TxPath {
       return 0;
     }
     const inj = c.faults.dmaArmed > 0 && c.faults.takeDma(T.TX_RING);
-    const win = inj ? -1 : c.dma.resolve(lo, hi, bytes);
+    let win = inj ? -1 : c.dma.resolve(lo, hi, bytes, DMA_READ_WRITE);
+    // Memory the host mapped since the model last looked is not a fault (sysfs mode finds it).
+    if (win < 0 && !inj && c.dma.refresh?.() === true)
+      win = c.dma.resolve(lo, hi, bytes, DMA_READ_WRITE);
     if (win < 0) {
       c.dmaFault("tx-ring", "tx", q, lo, hi, true, inj);
       c.stopTxQueue(q);
@@ -238,7 +242,7 @@ export class TxPath {
       else if (len + dlen > TX_STAGING_BYTES) this.bad = "oversize";
       if (this.bad !== "") continue;
       const inj = c.faults.dmaArmed > 0 && c.faults.takeDma(T.TX_BUFFER);
-      const win = inj ? -1 : dma.resolve(lo, hi, dlen);
+      const win = inj ? -1 : dma.resolve(lo, hi, dlen, DMA_READ);
       if (win < 0) {
         c.dmaFault("tx-buffer", "tx", q, lo, hi, false, inj);
         c.k[KS.DROP_TX_DMA_FAULT]++;
@@ -341,7 +345,7 @@ export class TxPath {
     const lo = c.bar[W_TDWBAL[q]] & ~3;
     const hi = c.bar[W_TDWBAH[q]];
     const inj = c.faults.dmaArmed > 0 && c.faults.takeDma(T.TX_HEAD_WB);
-    const win = inj ? -1 : c.dma.resolve(lo, hi, 4);
+    const win = inj ? -1 : c.dma.resolve(lo, hi, 4, DMA_WRITE);
     if (win < 0) {
       c.dmaFault("tx-head-writeback", "tx", q, lo, hi, false, inj);
       return;

@@ -14,7 +14,7 @@ class NoMemory implements DmaSpace {
   readonly address: number[] = [];
   readonly generation = 0;
 
-  resolve(_lo: number, _hi: number, _len: number): number {
+  resolve(_lo: number, _hi: number, _len: number, _access: number): number {
     return -1;
   }
 }
@@ -60,14 +60,19 @@ export class DmaSwitch implements DmaSpace {
     this.address = this.current.address;
   }
 
+  /** Forwards to the current space's refresh() (slow path). */
+  refresh(): boolean {
+    return this.current.refresh?.() ?? false;
+  }
+
   /**
    * Per-packet path: one forwarded call, no allocation. `lo` may arrive as a signed int32 (the
    * model masks register values with `&`); not every space takes that, so it goes on unsigned.
    */
-  resolve(lo: number, hi: number, len: number): number {
+  resolve(lo: number, hi: number, len: number, access: number): number {
     const space = this.current;
     this.accesses++;
-    const w = space.resolve(lo >>> 0, hi >>> 0, len);
+    const w = space.resolve(lo >>> 0, hi >>> 0, len, access);
     if (w >= 0) this.offset = space.offset;
     return w;
   }

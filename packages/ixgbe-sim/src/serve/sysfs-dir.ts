@@ -109,6 +109,7 @@ export class SysfsDeviceDir {
       if (change === null && this.refusedPid >= 0) this.nextScan = nowNs + RETRY_NS;
       return change;
     }
+    this.physical?.refresh(); // memory the client mapped since (rate-limited, cheap when none)
     if (nowNs < this.nextCheck) return null;
     this.nextCheck = nowNs + CHECK_NS;
     if (mapsFile(this.clientPid, this.resourcePath)) return null;

@@ -4,6 +4,7 @@
  * clock. With `mapped`, accesses inside the mapped ranges go straight to BAR0 memory as a
  * client's mmap would, and run() calls syncMapped() like the server loop.
  */
+import type { DmaSpace } from "../../src/dma/dma-space.ts";
 import { WindowDmaSpace } from "../../src/dma/window-dma.ts";
 import { Port, type PortOptions } from "../../src/model/port.ts";
 import type { MappedRange } from "../../src/model/register-map.ts";
@@ -15,17 +16,35 @@ export const HOST_IOVA = 0x2_0000_0000;
 /** Host memory size. */
 export const HOST_BYTES = 4 * 1024 * 1024;
 
+/** Host memory as the device sees it (`dma`) and as the host does (HOST_BYTES at HOST_IOVA). */
+export interface HostMemory {
+  readonly dma: DmaSpace;
+  readonly mem: Uint8Array;
+  readonly mem32: Uint32Array;
+  close(): void;
+}
+
+/** The default host memory: one anonymous window, readable and writable by the device. */
+function windowMemory(): HostMemory {
+  const dma = new WindowDmaSpace();
+  const win = dma.map(HOST_IOVA, HOST_BYTES);
+  const mem = dma.u8[win] as Uint8Array;
+  const mem32 = dma.u32[win] as Uint32Array;
+  return { dma, mem, mem32, close: () => dma.close() };
+}
+
 /**
- * Makes a factory of in-process targets, optionally with mapped register ranges and further
- * port options (strictness, log, reset timing).
+ * Makes a factory of in-process targets, optionally with mapped register ranges, further port
+ * options (strictness, log, reset timing) and host memory of the caller's (e.g. windows with
+ * protections).
  */
 export function inProcessFactory(
   mapped: readonly MappedRange[] = [],
   extra: Pick<PortOptions, "strictness" | "log" | "resetTiming"> = {},
+  host: () => HostMemory = windowMemory,
 ): TargetFactory {
   return ({ linkUpDelayMs }) => {
-    const dma = new WindowDmaSpace();
-    const win = dma.map(HOST_IOVA, HOST_BYTES);
+    const { dma, mem, mem32, close } = host();
     const wire = new QueueWire();
     const irqs: number[] = [];
     let now = 1e9;
@@ -45,8 +64,8 @@ export function inProcessFactory(
         if (isMapped(off)) Atomics.store(port.bar, off >>> 2, v >>> 0);
         else port.mmioWrite(off, v);
       },
-      mem: dma.u8[win] as Uint8Array,
-      mem32: dma.u32[win] as Uint32Array,
+      mem,
+      mem32,
       memIova: HOST_IOVA,
       irqs,
       run(steps = 1) {
@@ -76,7 +95,7 @@ export function inProcessFactory(
         violations: () => port.violations(),
       },
       traits: { queuePageStatsClearOnRead: mapped.length === 0 },
-      close: () => dma.close(),
+      close,
     };
     return target;
   };

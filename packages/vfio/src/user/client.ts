@@ -145,7 +145,8 @@ export class VfioUserClient implements VfioDevice {
       throw new VfioError(
         "DMA",
         `DMA map of ${bytes} bytes at IOVA 0x${iova.toString(16)} refused: ${e.message}; ` +
-          "ranges must not overlap and hugepage memory must be mapped in whole pages",
+          "ranges must not overlap, hugepage memory must be mapped in whole pages, and the " +
+          "memory must be a memfd made with MFD_ALLOW_SEALING that holds the whole window",
         { cause: e },
       );
     }

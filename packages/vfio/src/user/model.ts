@@ -61,8 +61,8 @@ export interface VfioUserDeviceModel {
    * The model must stop DMA here and forget any cached window index.
    */
   reset(reason: ResetReason): void;
-  /** Called before DMA window `index` is unmapped on request; stop using it. */
-  dmaUnmapping?(index: number): void;
+  /** Called before the window at [iova, iova + size) is unmapped on request; stop using it. */
+  dmaUnmapping?(iova: number, size: number): void;
   /** Called after the client changed the eventfds of IRQ `index`. */
   irqsChanged?(index: number): void;
 }

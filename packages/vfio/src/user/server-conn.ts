@@ -29,6 +29,9 @@ import {
 } from "./protocol.ts";
 import { handleCommand, type ServerContext } from "./server-handlers.ts";
 
+/** Lines one client's requests may add to the log. */
+const LOG_LINES = 16;
+
 /** Why service() stopped: keep going, or drop the client (and why). */
 export type ServiceResult = { handled: number; drop: string | null };
 
@@ -46,6 +49,7 @@ export class Connection implements ServerContext {
   private truncated = false;
   private readonly readable: PollSet;
   private closed = false;
+  private logged = 0;
 
   constructor(
     readonly fd: number,
@@ -56,9 +60,22 @@ export class Connection implements ServerContext {
     readonly maxMsgFds: number,
     /** Receive buffer for message bodies, owned by the server and reused by each connection. */
     body: Uint8Array,
+    /** Log line sink. */
+    private readonly sink: (line: string) => void = () => {},
   ) {
     this.body = body;
     this.readable = new PollSet([fd], K.POLLIN);
+  }
+
+  /**
+   * Logs a line about this client's requests; after LOG_LINES of them the rest are counted,
+   * not printed, so a client cannot flood the log.
+   */
+  log(line: string): void {
+    this.logged++;
+    if (this.logged <= LOG_LINES) this.sink(line);
+    else if (this.logged === LOG_LINES + 1)
+      this.sink("further refusals for this client are not logged");
   }
 
   /** Reads and handles up to `budget` messages without blocking. */

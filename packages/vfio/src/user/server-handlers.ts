@@ -8,7 +8,8 @@ import { readlinkSync } from "node:fs";
 import { Errno, SysError } from "@dataplane/sys";
 import { type Capabilities, capabilitiesJson, parseCapabilities } from "./caps.ts";
 import { closeAll } from "./channel.ts";
-import type { DmaSpace } from "./dma-space.ts";
+import { checkDmaFile } from "./dma-file.ts";
+import { DMA_READ, DMA_WRITE, type DmaSpace } from "./dma-space.ts";
 import type { IrqTable } from "./irq-table.ts";
 import type { VfioUserDeviceModel } from "./model.ts";
 import {
@@ -54,6 +55,8 @@ export interface ServerContext {
   readonly maxMsgFds: number;
   versioned: boolean;
   clientCaps: Capabilities;
+  /** Log line sink (refusals worth telling the operator about). */
+  log(line: string): void;
 }
 
 /** What to answer: errno 0 with a payload (and fds to send), or an errno; maybe hang up after. */
@@ -67,7 +70,7 @@ export interface Outcome {
 const EMPTY = new Uint8Array(0);
 const PAGE = 4096;
 const SAFE = 2 ** 53;
-const { EINVAL, EEXIST, ENOSPC, EIO, EOPNOTSUPP } = Errno;
+const { EACCES, EINVAL, EEXIST, ENOSPC, EIO, EOPNOTSUPP } = Errno;
 
 const ok = (payload: Uint8Array, fds: readonly number[] = []): Outcome => ({
   errno: 0,
@@ -255,19 +258,31 @@ function dmaMap(ctx: ServerContext, body: Uint8Array, fds: number[]): Outcome {
       !fine(m.address) ||
       !fine(m.size) ||
       m.size === 0 ||
-      m.address + m.size > SAFE
+      m.address + m.size > SAFE ||
+      m.offset + m.size > SAFE
     ) {
       return fail(EINVAL);
     }
     if (ctx.dma.overlaps(m.address, m.size)) return fail(EEXIST);
     if (ctx.dma.count >= ctx.dma.maxWindows) return fail(ENOSPC);
-    ctx.dma.map(
-      m.address,
-      m.size,
-      fds[0] as number,
-      m.offset,
-      (m.flags & DMA_MAP_FLAG_WRITE) !== 0,
-    );
+    const fd = fds[0] as number;
+    const file = checkDmaFile(fd, m.offset, m.size);
+    if ("errno" in file) {
+      ctx.log(
+        `DMA_MAP of 0x${m.size.toString(16)} bytes at IOVA 0x${m.address.toString(16)} refused: ${file.why}`,
+      );
+      return fail(file.errno);
+    }
+    const access =
+      ((m.flags & DMA_MAP_FLAG_READ) !== 0 ? DMA_READ : 0) |
+      ((m.flags & DMA_MAP_FLAG_WRITE) !== 0 ? DMA_WRITE : 0);
+    if (file.readOnly && (access & DMA_WRITE) !== 0) {
+      ctx.log(
+        "DMA_MAP with WRITE refused: the fd was opened read-only; send a writable fd or map READ only",
+      );
+      return fail(EACCES);
+    }
+    ctx.dma.map(m.address, m.size, fd, m.offset, access, file.readOnly);
     return ok(EMPTY);
   } finally {
     closeAll(fds); // the mapping keeps the memory; the fd itself is no longer needed
@@ -280,14 +295,14 @@ function dmaUnmap(ctx: ServerContext, body: Uint8Array): Outcome {
   if (body.length !== DMA_UNMAP_SIZE || u.argsz < DMA_UNMAP_SIZE) return fail(EINVAL);
   if (u.flags === DMA_UNMAP_FLAG_ALL && u.address === 0 && u.size === 0) {
     for (let i = ctx.dma.count - 1; i >= 0; i--) {
-      ctx.model.dmaUnmapping?.(i);
+      ctx.model.dmaUnmapping?.(ctx.dma.iovaOf(i), ctx.dma.sizeOf(i));
       ctx.dma.unmap(i);
     }
     return ok(body.slice(0, DMA_UNMAP_SIZE));
   }
   const index = u.flags === 0 ? ctx.dma.find(u.address, u.size) : -1;
   if (index < 0) return fail(EINVAL);
-  ctx.model.dmaUnmapping?.(index);
+  ctx.model.dmaUnmapping?.(u.address, u.size);
   ctx.dma.unmap(index);
   return ok(body.slice(0, DMA_UNMAP_SIZE));
 }

@@ -189,7 +189,16 @@ export class VfioUserServer {
     }
     const { maxDataXfer, maxMsgFds } = this.opts;
     const { rxBody } = this;
-    this.conn = new Connection(fd, this.model, this.dma, this.irqs, maxDataXfer, maxMsgFds, rxBody);
+    this.conn = new Connection(
+      fd,
+      this.model,
+      this.dma,
+      this.irqs,
+      maxDataXfer,
+      maxMsgFds,
+      rxBody,
+      this.log,
+    );
     this.busySet = new PollSet([fd, this.listenFd], K.POLLIN);
     this.stats.connections++;
     this.log(`client connected on ${this.socketPath}`);
