@@ -1,19 +1,23 @@
+#!/usr/bin/env bun
 /*
- * bun run hugemem status [--json] | reserve <count> [--size 2M|1G] | --help
+ * hugemem status [--json] | reserve <count> [--size 2M|1G] | --help
  * Exit codes: 0 ok, 1 the operation failed (message says the fix), 2 usage error.
  */
+import { versionLine } from "@dataplane/sys";
+import pkg from "../package.json" with { type: "json" };
 import { HugememError } from "./errors.ts";
 import { reserve } from "./reserve.ts";
 import { type PageSizeName, pageSizeName } from "./size.ts";
 import { type HugepageStatus, status } from "./status.ts";
 
-const USAGE = `usage: bun run hugemem <command>
+const USAGE = `usage: hugemem <command>   (bunx hugemem, or bun run hugemem in the repository)
 
   status [--json]                  hugepage pools (per NUMA node) and hugetlbfs mounts
   reserve <count> [--size 2M|1G] [--shrink]
                                    grow the pool to <count> pages (root); --shrink also lets it
                                    shrink to <count>, never below the pages in use
-  --help                           show this text`;
+  --help                           show this text
+  --version                        print the version`;
 
 class UsageError extends Error {}
 
@@ -52,7 +56,7 @@ function runReserve(args: readonly string[]): number {
     } else if (a === "--shrink") {
       shrink = true;
     } else if (a.startsWith("-")) {
-      throw new UsageError(`unknown option ${a}`);
+      throw new UsageError(`unknown option ${a}; reserve takes --size and --shrink`);
     } else rest.push(a);
   }
   if (rest.length !== 1 || !/^[0-9]+$/.test(rest[0] as string)) {
@@ -79,6 +83,10 @@ export function main(argv: readonly string[]): number {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
     }
+    if (command === "--version" || command === "-V") {
+      console.log(versionLine("hugemem", pkg.version));
+      return 0;
+    }
     if (command === "status") {
       const extra = args.filter((a) => a !== "--json");
       if (extra.length > 0)
@@ -89,7 +97,7 @@ export function main(argv: readonly string[]): number {
       return 0;
     }
     if (command === "reserve") return runReserve(args);
-    throw new UsageError(`unknown command ${command}`);
+    throw new UsageError(`unknown command ${command}; commands: status, reserve`);
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`hugemem: ${e.message}\n\n${USAGE}`);

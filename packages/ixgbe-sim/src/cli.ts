@@ -6,7 +6,8 @@
  */
 import { writeSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { z } from "zod";
+import { issueSentence, optionErrorSentence, versionLine } from "@dataplane/sys";
+import pkg from "../package.json" with { type: "json" };
 import { runCtl } from "./control/ctl.ts";
 import { IxgbeSimError } from "./errors.ts";
 import { type LoopControl, runLoop } from "./runtime/loop.ts";
@@ -39,6 +40,7 @@ options:
   --manual-clock       device time moves only on "ctl advance", the datapath only on "ctl step"
   --exit-with-parent   exit when the parent process dies
   -h, --help           this text
+  -V, --version        print the version
 
 wire specs:
   ${[...WIRE_SPEC_FORMS, "queue                           frames injected and collected through ctl inject/sent"].join("\n  ")}
@@ -46,7 +48,7 @@ wire specs:
 ctl commands: ixgbe-sim ctl help`;
 
 function usageError(message: string): never {
-  process.stderr.write(`ixgbe-sim: ${message}\n(see ixgbe-sim --help)\n`);
+  process.stderr.write(`ixgbe-sim: ${message}; see ixgbe-sim --help\n`);
   process.exit(2);
 }
 
@@ -68,12 +70,30 @@ function parseFlags(argv: string[]) {
         "manual-clock": { type: "boolean" },
         "exit-with-parent": { type: "boolean" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
       },
     }).values;
   } catch (e) {
-    return usageError((e as Error).message);
+    return usageError(optionErrorSentence(e, FLAGS));
   }
 }
+
+// Option key of SimOptionsSchema -> the flag that sets it, for error messages.
+const FLAG_OF: Record<string, string> = {
+  ports: "--ports",
+  wires: "--wire",
+  socketDir: "--socket-dir",
+  sysfs: "--sysfs",
+  linkDelayMs: "--link-delay",
+  pin: "--pin",
+  macs: "--mac",
+  queues: "--queues",
+  manualClock: "--manual-clock",
+  exitWithParent: "--exit-with-parent",
+};
+const FLAGS = [...Object.values(FLAG_OF), "--help", "--version"];
+const flagOf = (path: readonly PropertyKey[]) =>
+  `${FLAG_OF[String(path[0])] ?? String(path[0])}${path.length > 1 ? ` (value ${Number(path[1]) + 1})` : ""}`;
 
 const num = (s: string | undefined): number | undefined =>
   s === undefined ? undefined : /^\s*-?\d+(\.\d+)?\s*$/.test(s) ? Number(s) : Number.NaN;
@@ -83,6 +103,10 @@ async function serve(argv: string[]): Promise<number> {
   const f = parseFlags(argv);
   if (f.help === true) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (f.version === true) {
+    process.stdout.write(`${versionLine("ixgbe-sim", pkg.version)}\n`);
     return 0;
   }
   if (f.ports === undefined) usageError("--ports is required");
@@ -99,7 +123,7 @@ async function serve(argv: string[]): Promise<number> {
     manualClock: f["manual-clock"],
     exitWithParent: f["exit-with-parent"],
   });
-  if (!parsed.success) usageError(z.prettifyError(parsed.error));
+  if (!parsed.success) usageError(issueSentence(parsed.error.issues, flagOf));
   const opts = parsed.data;
   const log = (line: string) => {
     try {

@@ -64,11 +64,11 @@ describe("pagemap CLI", () => {
     ]) {
       const r = run(...args);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain("usage: bun run pagemap");
+      expect(r.stderr).toContain("usage: pagemap");
     }
     const help = run("--help");
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("usage: bun run pagemap");
+    expect(help.stdout).toContain("usage: pagemap");
   });
 
   test("a pid that does not exist exits 1 with NO_PROCESS", () => {
@@ -76,4 +76,16 @@ describe("pagemap CLI", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("NO_PROCESS");
   });
+});
+
+test("pagemap --version prints the package version; a bad flag is one sentence naming it", () => {
+  const { version } = require("../package.json") as { version: string };
+  const v = run("--version");
+  expect(v.code).toBe(0);
+  expect(v.stdout).toBe(`pagemap ${version} (bun ${Bun.version})\n`);
+  const bad = run("self", "0x1000", "--frobnicate");
+  expect(bad.code).toBe(2);
+  expect(bad.stderr.split("\n")[0]).toBe(
+    "pagemap: unknown option --frobnicate; valid options: --json, --help, --version",
+  );
 });
