@@ -11,6 +11,9 @@
 # Needs node + npm (Verdaccio 6.8 runs on Node 20), bun, and network access to the npm registry
 # for Verdaccio itself and third-party dependencies (zod, yaml, @types/bun).
 set -uo pipefail
+for tool in node npm curl bun git; do
+  command -v "$tool" >/dev/null || { echo "round trip: $tool is not installed"; echo "round trip: 0 passed, 1 failed"; exit 1; }
+done
 repo=$(cd "$(dirname "$0")/.." && pwd)
 VERDACCIO_VERSION=6.8.0
 passed=0
@@ -210,6 +213,14 @@ for dir in packages/sys packages/hugemem packages/pagemap packages/mempool packa
     pass "$name: bunx $bin ${bad_flag[$short]} -> exit 2, one clear line"
   else
     fail "$name: bunx $bin ${bad_flag[$short]} -> exit 2 naming the flag (got exit $rc)" "$out"
+  fi
+  if [ "$short" = l2fwd ]; then
+    # The whole stack from the installed packages: l2fwd starts ixgbe-sim's CLI and its Workers.
+    if out=$(cd "$project" && timeout 120 bunx l2fwd --duration 1 --quiet 2>&1); then
+      pass "$name: bunx l2fwd --duration 1 --quiet forwards and validates"
+    else
+      fail "$name: bunx l2fwd --duration 1 --quiet forwards and validates" "$out"
+    fi
   fi
 done
 finish
