@@ -18,7 +18,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 VERDACCIO_VERSION=6.8.0
 passed=0
 failed=0
-pass() { passed=$((passed + 1)); printf '  ok    %s\n' "$1"; }
+pass() { passed=$((passed + 1)); printf '  ok    %s  [%ss]\n' "$1" "$SECONDS"; }
 fail() { failed=$((failed + 1)); printf '  FAIL  %s\n' "$1"; [ -n "${2:-}" ] && sed 's/^/        /' <<<"$2" | tail -n 20; }
 finish() {
   echo "round trip: $passed passed, $failed failed"
@@ -38,8 +38,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# npm (Verdaccio's install, changesets' publish) gets its own cache and user config here.
-export npm_config_cache="$work/npm-cache" NPM_CONFIG_USERCONFIG="$work/npmrc" CI=true
+# npm (changesets' publish) gets its own user config, holding the token for the local registry.
+# Its cache stays the user's: tarballs there are keyed by content, so Verdaccio's installs reuse
+# it and a republished @dataplane version cannot be served from it.
+export NPM_CONFIG_USERCONFIG="$work/npmrc" CI=true
 
 # ---- Verdaccio ---------------------------------------------------------------------------
 echo "verdaccio $VERDACCIO_VERSION"
