@@ -199,16 +199,23 @@ for dir in packages/sys packages/hugemem packages/pagemap packages/mempool packa
 
   bin=${bins[$short]:-}
   [ -n "$bin" ] || continue
-  out=$(cd "$project" && bunx "$bin" --help 2>&1)
+  out=$(cd "$project" && bunx --no-install "$bin" --help 2>&1)
   if [ $? -eq 0 ] && grep -qi "usage" <<<"$out"; then pass "$name: bunx $bin --help"; else fail "$name: bunx $bin --help" "$out"; fi
-  out=$(cd "$project" && bunx "$bin" --version 2>&1)
+  out=$(cd "$project" && bunx --no-install "$bin" --version 2>&1)
   if [ $? -eq 0 ] && [ "$(head -c 200 <<<"$out" | cut -d' ' -f1-2)" = "$bin $version" ]; then
     pass "$name: bunx $bin --version"
   else
     fail "$name: bunx $bin --version (expected \"$bin $version ...\")" "$out"
   fi
+  # As a shell or a package script runs it: needs the shebang and the executable bit.
+  out=$(cd "$project" && "./node_modules/.bin/$bin" --version 2>&1)
+  if [ $? -eq 0 ] && [ "$(cut -d' ' -f1-2 <<<"$out")" = "$bin $version" ]; then
+    pass "$name: node_modules/.bin/$bin runs by itself"
+  else
+    fail "$name: node_modules/.bin/$bin runs by itself" "$out"
+  fi
   # shellcheck disable=SC2086
-  out=$(cd "$project" && bunx "$bin" ${bad_flag[$short]} 2>&1 >/dev/null)
+  out=$(cd "$project" && bunx --no-install "$bin" ${bad_flag[$short]} 2>&1 >/dev/null)
   rc=$?
   first=$(head -n1 <<<"$out")
   if [ $rc -eq 2 ] && [[ $first == "$bin: "*--frobnicate* ]]; then
@@ -218,10 +225,10 @@ for dir in packages/sys packages/hugemem packages/pagemap packages/mempool packa
   fi
   if [ "$short" = l2fwd ]; then
     # The whole stack from the installed packages: l2fwd starts ixgbe-sim's CLI and its Workers.
-    if out=$(cd "$project" && timeout 120 bunx l2fwd --duration 1 --quiet 2>&1); then
-      pass "$name: bunx l2fwd --duration 1 --quiet forwards and validates"
+    if out=$(cd "$project" && timeout 120 bunx --no-install l2fwd --duration 2 --quiet 2>&1); then
+      pass "$name: bunx l2fwd --duration 2 --quiet forwards and validates"
     else
-      fail "$name: bunx l2fwd --duration 1 --quiet forwards and validates" "$out"
+      fail "$name: bunx l2fwd --duration 2 --quiet forwards and validates" "$out"
     fi
   fi
 done
