@@ -4,8 +4,9 @@
 # the repository), then, for each package, creates a new project outside the monorepo, runs the
 # `bun add` line of the README's "Install" section, runs the first TypeScript example at or
 # after that section, type-checks it with strict, noUncheckedIndexedAccess and
-# exactOptionalPropertyTypes, and runs the package's CLI through bunx (--help, --version, a bad
-# flag). A file a package needs but did not ship fails here.
+# exactOptionalPropertyTypes, and runs the package's CLI through `bunx --no-install` (--help,
+# --version, a bad flag) and as node_modules/.bin/<bin> by itself (shebang, executable bit);
+# l2fwd also forwards for two seconds. A file a package needs but did not ship fails here.
 #
 # Prints one line per check and ends with "round trip: N passed, N failed"; exit 1 on a failure.
 # Needs node + npm (Verdaccio 6.8 runs on Node 20), bun, and network access to the npm registry
