@@ -15,6 +15,11 @@ set -uo pipefail
 for tool in node npm curl bun git; do
   command -v "$tool" >/dev/null || { echo "round trip: $tool is not installed"; echo "round trip: 0 passed, 1 failed"; exit 1; }
 done
+if (($(node -p 'process.versions.node.split(".")[0]') < 20)); then
+  echo "round trip: Verdaccio 6.8 needs Node 20 or later, this is $(node --version); install nodejs >= 20"
+  echo "round trip: 0 passed, 1 failed"
+  exit 1
+fi
 repo=$(cd "$(dirname "$0")/.." && pwd)
 VERDACCIO_VERSION=6.8.0
 passed=0
