@@ -100,7 +100,7 @@ export function main(argv: readonly string[]): number {
     throw new UsageError(`unknown command ${command}; commands: status, reserve`);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`hugemem: ${e.message}\n\n${USAGE}`);
+      console.error(`hugemem: ${e.message}; see hugemem --help`);
       return 2;
     }
     if (!(e instanceof HugememError)) throw e;

@@ -121,7 +121,7 @@ export function main(argv: readonly string[]): number {
     args = parseArgs(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`pagemap: ${e.message}\n\n${USAGE}`);
+    console.error(`pagemap: ${e.message}; see pagemap --help`);
     return 2;
   }
   if (args === "help") {
