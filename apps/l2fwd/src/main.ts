@@ -1,3 +1,4 @@
+#!/usr/bin/env bun
 /*
  * The l2fwd command: parse options, check hugepages, open the ports, forward with live
  * statistics, print the summary, and release everything on every path (normal end, error,

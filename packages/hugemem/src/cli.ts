@@ -1,7 +1,10 @@
+#!/usr/bin/env bun
 /*
- * bun run hugemem status [--json] | reserve <count> ... | alloc <size> ... | sg <pid> ... | --help
+ * hugemem status [--json] | reserve <count> ... | alloc <size> ... | sg <pid> ... | --help
  * Exit codes: 0 ok, 1 the operation failed (message says the fix), 2 usage error.
  */
+import { versionLine } from "@dataplane/sys";
+import pkg from "../package.json" with { type: "json" };
 import { runAlloc } from "./cli-alloc.ts";
 import { UsageError } from "./cli-args.ts";
 import { runSg } from "./cli-sg.ts";
@@ -10,7 +13,7 @@ import { type ReserveResult, reserve } from "./reserve.ts";
 import { type PageSizeName, pageSizeName } from "./size.ts";
 import { type HugepageStatus, status } from "./status.ts";
 
-const USAGE = `usage: bun run hugemem <command>
+const USAGE = `usage: hugemem <command>   (bunx hugemem, or bun run hugemem in the repository)
 
   status [--json]                  hugepage pools (per NUMA node) and hugetlbfs mounts
   reserve <count> [--size 2M|1G] [--shrink] [--partial]
@@ -28,7 +31,8 @@ const USAGE = `usage: bun run hugemem <command>
   sg <pid|self> <hex-address> <bytes> [--page 2M|1G] [--lock] [--json]
                                    check that every page of an existing range is a present
                                    hugepage of that size and print its SG list (root)
-  --help                           show this text`;
+  --help                           show this text
+  --version                        print the version`;
 
 function printStatus(s: HugepageStatus): void {
   if (s.pools.length === 0) {
@@ -68,7 +72,7 @@ function runReserve(args: readonly string[]): number {
     } else if (a === "--partial") {
       partial = true;
     } else if (a.startsWith("-")) {
-      throw new UsageError(`unknown option ${a}`);
+      throw new UsageError(`unknown option ${a}; reserve takes --size, --shrink and --partial`);
     } else rest.push(a);
   }
   if (rest.length !== 1 || !/^[0-9]+$/.test(rest[0] as string)) {
@@ -109,6 +113,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
     }
+    if (command === "--version" || command === "-V") {
+      console.log(versionLine("hugemem", pkg.version));
+      return 0;
+    }
     if (command === "status") {
       const extra = args.filter((a) => a !== "--json");
       if (extra.length > 0)
@@ -121,10 +129,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command === "reserve") return runReserve(args);
     if (command === "alloc") return await runAlloc(args);
     if (command === "sg") return runSg(args);
-    throw new UsageError(`unknown command ${command}`);
+    throw new UsageError(`unknown command ${command}; commands: status, reserve, alloc, sg`);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`hugemem: ${e.message}\n\n${USAGE}`);
+      console.error(`hugemem: ${e.message}; see hugemem --help`);
       return 2;
     }
     if (!(e instanceof HugememError)) throw e;

@@ -25,7 +25,7 @@ describe("hugemem CLI", () => {
     if (now.pools.some((p) => p.pageSize === 2 * 1024 * 1024)) expect(table.stdout).toMatch(/^2M/m);
   });
 
-  test("usage errors exit 2 with the usage text; --help exits 0", () => {
+  test("usage errors exit 2 with one line that points to --help; --help exits 0", () => {
     const bad = [
       [],
       ["frobnicate"],
@@ -37,7 +37,9 @@ describe("hugemem CLI", () => {
     for (const args of bad) {
       const r = run(...args);
       expect(r.code).toBe(2);
-      expect(r.stdout + r.stderr).toContain("usage: bun run hugemem");
+      expect(r.stdout + r.stderr).toMatch(
+        args.length === 0 ? /^usage: hugemem/ : /^hugemem: .+; see hugemem --help\n$/,
+      );
     }
     const help = run("--help");
     expect(help.code).toBe(0);
@@ -70,4 +72,16 @@ describe("hugemem CLI", () => {
     }
     expect(status().pools.find((p) => p.pageSize === pool.pageSize)?.total).toBe(pool.total);
   });
+});
+
+test("hugemem --version prints the package version; a bad flag is one sentence naming it", () => {
+  const { version } = require("../package.json") as { version: string };
+  const v = run("--version");
+  expect(v.code).toBe(0);
+  expect(v.stdout).toBe(`hugemem ${version} (bun ${Bun.version})\n`);
+  const bad = run("reserve", "4", "--frobnicate");
+  expect(bad.code).toBe(2);
+  expect(bad.stderr.split("\n")[0]).toBe(
+    "hugemem: unknown option --frobnicate; reserve takes --size, --shrink and --partial; see hugemem --help",
+  );
 });

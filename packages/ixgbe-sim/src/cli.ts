@@ -6,7 +6,8 @@
  */
 import { writeSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { z } from "zod";
+import { issueSentence, optionErrorSentence, versionLine } from "@dataplane/sys";
+import pkg from "../package.json" with { type: "json" };
 import { runCtl } from "./control/ctl.ts";
 import { IxgbeSimError } from "./errors.ts";
 import { type LoopControl, runLoop } from "./runtime/loop.ts";
@@ -44,6 +45,7 @@ options:
                        (default 2); --dma-init-ms MS: RDRXCTL.DMAIDONE after MS (default 2)
   --exit-with-parent   exit when the parent process dies
   -h, --help           this text
+  -V, --version        print the version
 
 wire specs:
   ${[...WIRE_SPEC_FORMS, "queue                           frames injected and collected through ctl inject/sent"].join("\n  ")}
@@ -51,7 +53,7 @@ wire specs:
 ctl commands: ixgbe-sim ctl help`;
 
 function usageError(message: string): never {
-  process.stderr.write(`ixgbe-sim: ${message}\n(see ixgbe-sim --help)\n`);
+  process.stderr.write(`ixgbe-sim: ${message}; see ixgbe-sim --help\n`);
   process.exit(2);
 }
 
@@ -78,12 +80,30 @@ function parseFlags(argv: string[]) {
         "auto-read-ms": { type: "string" },
         "dma-init-ms": { type: "string" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
       },
     }).values;
   } catch (e) {
-    return usageError((e as Error).message);
+    return usageError(optionErrorSentence(e, FLAGS));
   }
 }
+
+// Option key of SimOptionsSchema -> the flag that sets it, for error messages.
+const FLAG_OF: Record<string, string> = {
+  ports: "--ports",
+  wires: "--wire",
+  socketDir: "--socket-dir",
+  sysfs: "--sysfs",
+  linkDelayMs: "--link-delay",
+  pin: "--pin",
+  macs: "--mac",
+  queues: "--queues",
+  manualClock: "--manual-clock",
+  exitWithParent: "--exit-with-parent",
+};
+const FLAGS = [...Object.values(FLAG_OF), "--help", "--version"];
+const flagOf = (path: readonly PropertyKey[]) =>
+  `${FLAG_OF[String(path[0])] ?? String(path[0])}${path.length > 1 ? ` (value ${Number(path[1]) + 1})` : ""}`;
 
 const num = (s: string | undefined): number | undefined =>
   s === undefined ? undefined : /^\s*-?\d+(\.\d+)?\s*$/.test(s) ? Number(s) : Number.NaN;
@@ -93,6 +113,10 @@ async function serve(argv: string[]): Promise<number> {
   const f = parseFlags(argv);
   if (f.help === true) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (f.version === true) {
+    process.stdout.write(`${versionLine("ixgbe-sim", pkg.version)}\n`);
     return 0;
   }
   if (f.ports === undefined) usageError("--ports is required");
@@ -114,7 +138,7 @@ async function serve(argv: string[]): Promise<number> {
     autoReadMs: num(f["auto-read-ms"]),
     dmaInitMs: num(f["dma-init-ms"]),
   });
-  if (!parsed.success) usageError(z.prettifyError(parsed.error));
+  if (!parsed.success) usageError(issueSentence(parsed.error.issues, flagOf));
   const opts = parsed.data;
   const log = (line: string) => {
     try {

@@ -144,3 +144,29 @@ test("ctl arguments map onto named ones", () => {
   expect(ctlRequest(["0", "reset", "now"])).toContain("no positional argument");
   expect(ctlRequest([])).toContain("give a command");
 });
+
+test("--version prints the package version; bad flags and values are one sentence naming the flag", () => {
+  const { version } = require("../package.json") as { version: string };
+  const v = run(["--version"]);
+  expect(v.code).toBe(0);
+  expect(v.out).toBe(`ixgbe-sim ${version} (bun ${Bun.version})\n`);
+  const cases: [string[], string][] = [
+    [["--frobnicate"], "ixgbe-sim: unknown option --frobnicate; valid options: --ports, "],
+    [["--ports"], "ixgbe-sim: --ports needs a value; see ixgbe-sim --help\n"],
+    [
+      ["--ports", "99", "--wire", "sink"],
+      "ixgbe-sim: --ports must be at most 8; see ixgbe-sim --help\n",
+    ],
+    [
+      ["--ports", "x", "--wire", "sink"],
+      "ixgbe-sim: --ports must be a number; see ixgbe-sim --help\n",
+    ],
+    [["--ports", "1", "--wire", "sink", "--queues", "0"], "ixgbe-sim: --queues must be at least 1"],
+  ];
+  for (const [args, start] of cases) {
+    const r = run(args);
+    expect(r.code).toBe(2);
+    expect(r.err.startsWith(start)).toBe(true);
+    expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+  }
+});

@@ -175,3 +175,14 @@ test("garbage and oversized lines drop only that client", async () => {
     10,
   );
 });
+
+test("bad control arguments are one sentence naming the argument, not a validator report", () => {
+  const messages = [
+    '{"cmd":"link-flap","port":0,"args":{"ms":-1}}',
+    '{"cmd":"stats","port":0,"extra":1}',
+  ].map((line) => {
+    const r = ctl.sendLine(line);
+    return r.ok ? "" : r.error.message;
+  });
+  expect(messages).toEqual(["link-flap: ms must be at least 0", 'unknown key "extra"']);
+});

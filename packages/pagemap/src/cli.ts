@@ -1,13 +1,16 @@
+#!/usr/bin/env bun
 /*
- * bun run pagemap <pid|self> <hex-address> [count] [--json]: prints, per 4 KiB page, the virtual
+ * pagemap <pid|self> <hex-address> [count] [--json]: prints, per 4 KiB page, the virtual
  * and physical address, the pagemap flags and the kpageflags names. Exit 2 on usage errors.
  */
+import { versionLine } from "@dataplane/sys";
+import pkg from "../package.json" with { type: "json" };
 import { decodeEntry, entryFlagNames, type PagemapEntry } from "./entry.ts";
 import { hex, PagemapError, PFN_HIDDEN_FIX } from "./errors.ts";
 import { Kpageflags, kpageflagNames } from "./kpageflags.ts";
 import { Pagemap } from "./pagemap.ts";
 
-const USAGE = `usage: bun run pagemap <pid|self> <hex-address> [count] [--json]
+const USAGE = `usage: pagemap <pid|self> <hex-address> [count] [--json]   (bunx pagemap)
 
   pid          a process id, or "self"
   hex-address  virtual address of the byte asked for, e.g. 0x7f3a00001234; its physical
@@ -16,6 +19,7 @@ const USAGE = `usage: bun run pagemap <pid|self> <hex-address> [count] [--json]
                the same offset in the next page
   --json       print a JSON array instead of a table
   --help       show this text
+  --version    print the version
 
 Physical addresses and kpageflags need root (CAP_SYS_ADMIN).`;
 
@@ -41,11 +45,13 @@ interface Row {
 
 class UsageError extends Error {}
 
-function parseArgs(argv: readonly string[]): Args | "help" {
+function parseArgs(argv: readonly string[]): Args | "help" | "version" {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
+  if (argv.includes("--version") || argv.includes("-V")) return "version";
   const json = argv.includes("--json");
   const unknown = argv.find((a) => a.startsWith("-") && a !== "--json");
-  if (unknown !== undefined) throw new UsageError(`unknown option ${unknown}`);
+  if (unknown !== undefined)
+    throw new UsageError(`unknown option ${unknown}; valid options: --json, --help, --version`);
   const rest = argv.filter((a) => a !== "--json");
   if (rest.length < 2 || rest.length > 3)
     throw new UsageError("expected <pid|self> <hex-address> [count]");
@@ -116,16 +122,20 @@ function print(rows: readonly Row[], json: boolean): void {
 
 /** Runs the CLI on `argv` (without the program name); returns the exit code. */
 export function main(argv: readonly string[]): number {
-  let args: Args | "help";
+  let args: Args | "help" | "version";
   try {
     args = parseArgs(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`pagemap: ${e.message}\n\n${USAGE}`);
+    console.error(`pagemap: ${e.message}; see pagemap --help`);
     return 2;
   }
   if (args === "help") {
     console.log(USAGE);
+    return 0;
+  }
+  if (args === "version") {
+    console.log(versionLine("pagemap", pkg.version));
     return 0;
   }
   try {

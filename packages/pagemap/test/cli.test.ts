@@ -70,7 +70,7 @@ describe("pagemap CLI", () => {
     expect(json[0]).toMatchObject({ physical: null, present: false, pfn: 0 });
   });
 
-  test("usage errors exit 2 with the usage text; --help exits 0", () => {
+  test("usage errors exit 2 with one line that points to --help; --help exits 0", () => {
     for (const args of [
       [],
       ["self"],
@@ -81,11 +81,11 @@ describe("pagemap CLI", () => {
     ]) {
       const r = run(...args);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain("usage: bun run pagemap");
+      expect(r.stderr).toMatch(/^pagemap: .+; see pagemap --help\n$/);
     }
     const help = run("--help");
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("usage: bun run pagemap");
+    expect(help.stdout).toContain("usage: pagemap");
   });
 
   test("a pid that does not exist exits 1 with NO_PROCESS", () => {
@@ -93,4 +93,16 @@ describe("pagemap CLI", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("NO_PROCESS");
   });
+});
+
+test("pagemap --version prints the package version; a bad flag is one sentence naming it", () => {
+  const { version } = require("../package.json") as { version: string };
+  const v = run("--version");
+  expect(v.code).toBe(0);
+  expect(v.stdout).toBe(`pagemap ${version} (bun ${Bun.version})\n`);
+  const bad = run("self", "0x1000", "--frobnicate");
+  expect(bad.code).toBe(2);
+  expect(bad.stderr.split("\n")[0]).toBe(
+    "pagemap: unknown option --frobnicate; valid options: --json, --help, --version; see pagemap --help",
+  );
 });

@@ -1,15 +1,18 @@
+#!/usr/bin/env bun
 /*
- * `bun run pci list [--json] [--all] [--root <dir>] [--vfio-dir <dir>]`: shows each network
+ * `pci list [--json] [--all] [--root <dir>] [--vfio-dir <dir>]`: shows each network
  * device (or every function with --all) and what can drive it. Exit codes: 0 success,
  * 1 failure (e.g. unreadable sysfs), 2 usage error.
  */
 import { parseArgs } from "node:util";
+import { optionErrorSentence, versionLine } from "@dataplane/sys";
+import pkg from "../package.json" with { type: "json" };
 import { deviceAccess } from "./access.ts";
 import { DEFAULT_SYSFS_ROOT } from "./address.ts";
 import { isNetworkDevice, listDevices } from "./device.ts";
 import { renderJson, renderText } from "./report.ts";
 
-const USAGE = `usage: bun run pci list [--json] [--all] [--root <dir>] [--vfio-dir <dir>]
+const USAGE = `usage: pci list [--json] [--all] [--root <dir>] [--vfio-dir <dir>]
 
 Lists PCI network devices (class 0x02) and how each can be driven from user space:
   vfio    IOMMU group present and /dev/vfio/<group> exists (kernel VFIO)
@@ -22,7 +25,10 @@ options:
   --root <dir>      sysfs device directory to read (default ${DEFAULT_SYSFS_ROOT})
   --vfio-dir <dir>  where VFIO group nodes live (default /dev/vfio)
   -h, --help        show this help
+  -V, --version     print the version
 `;
+
+const FLAGS = ["--json", "--all", "--root", "--vfio-dir", "--help", "--version"];
 
 interface Output {
   out(text: string): void;
@@ -35,12 +41,16 @@ export function main(argv: readonly string[], io: Output): number {
   try {
     parsed = parse(argv);
   } catch (e) {
-    io.err(`pci: ${(e as Error).message}\n\n${USAGE}`);
+    io.err(`pci: ${optionErrorSentence(e, FLAGS)}; see pci --help\n`);
     return 2;
   }
   const { values, positionals } = parsed;
   if (values.help) {
     io.out(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    io.out(`${versionLine("pci", pkg.version)}\n`);
     return 0;
   }
   if (positionals.length !== 1 || positionals[0] !== "list") {
@@ -82,6 +92,7 @@ function parse(argv: readonly string[]) {
       root: { type: "string" },
       "vfio-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "V" },
     },
   });
 }

@@ -87,7 +87,7 @@ test("usage errors exit 2, --help exits 0, an unreadable root exits 1", () => {
   expect(run("list", "--root").code).toBe(2);
   const help = run("--help");
   expect(help.code).toBe(0);
-  expect(help.out).toContain("usage: bun run pci list");
+  expect(help.out).toContain("usage: pci list");
   const missing = run("list", "--root", "/nonexistent/dataplane");
   expect(missing.code).toBe(1);
   expect(missing.err).toContain("/nonexistent/dataplane does not exist");
@@ -98,4 +98,17 @@ test("the real sysfs lists without crashing", () => {
   expect(err).toBe("");
   expect(code).toBe(0);
   expect(out.length).toBeGreaterThan(0);
+});
+
+test("pci --version prints the package version; a bad flag is one sentence naming it", () => {
+  const { version } = require("../package.json") as { version: string };
+  const v = run("--version");
+  expect(v.code).toBe(0);
+  expect(v.out).toBe(`pci ${version} (bun ${Bun.version})\n`);
+  const bad = run("list", "--frobnicate");
+  expect(bad.code).toBe(2);
+  expect(bad.err).toBe(
+    "pci: unknown option --frobnicate; valid options: --json, --all, --root, --vfio-dir, --help, --version; see pci --help\n",
+  );
+  expect(run("list", "--root").err).toBe("pci: --root needs a value; see pci --help\n");
 });

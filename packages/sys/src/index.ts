@@ -1,4 +1,11 @@
 /* @dataplane/sys public API: libc through bun:ffi. The only package that calls dlopen. */
+
+export {
+  issueSentence,
+  optionErrorSentence,
+  type ValidationIssue,
+  versionLine,
+} from "./cli-errors.ts";
 export * as constants from "./constants.ts";
 export { cstr } from "./cstring.ts";
 export { Errno, type ErrnoName, errnoName, lastErrno, strerror } from "./errno.ts";

@@ -4,6 +4,7 @@
  * datapath), every failure becomes an error reply, and nothing a client sends can throw out of
  * handleLine().
  */
+import { issueSentence } from "@dataplane/sys";
 import { z } from "zod";
 import type { Port } from "../model/port.ts";
 import type { Wire } from "../wire/wire.ts";
@@ -282,7 +283,7 @@ export function handleLine(t: ControlTarget, line: string): string {
     return fail(undefined, "BAD_JSON", `not JSON: ${line.slice(0, 80)}`);
   }
   const req = Request.safeParse(raw);
-  if (!req.success) return fail(undefined, "BAD_REQUEST", z.prettifyError(req.error));
+  if (!req.success) return fail(undefined, "BAD_REQUEST", issueSentence(req.error.issues));
   const { id, cmd: name, port, args } = req.data;
   const c = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (c === undefined) {
@@ -298,7 +299,7 @@ export function handleLine(t: ControlTarget, line: string): string {
     return fail(id, "NO_PORT", `port ${port} does not exist; ports are 0..${t.ports.length - 1}`);
   }
   const a = c.args.safeParse(args ?? {});
-  if (!a.success) return fail(id, "BAD_ARGS", `${name}: ${z.prettifyError(a.error)}`);
+  if (!a.success) return fail(id, "BAD_ARGS", `${name}: ${issueSentence(a.error.issues)}`);
   try {
     const result = c.run(t, p, a.data as never);
     return JSON.stringify({ ...(id === undefined ? {} : { id }), ok: true, result });
