@@ -7,6 +7,7 @@ import type { Mmio } from "@dataplane/pci";
 import { queueParts } from "./device-queues.ts";
 import { IxgbeError } from "./errors.ts";
 import { isHandedOff, reclaimQueue, releaseAbandoned } from "./handoff.ts";
+import type { Timeouts } from "./options.ts";
 import { quiesce } from "./reset.ts";
 import type { QueueResources } from "./resources.ts";
 import type { RxQueue } from "./rx-queue.ts";
@@ -25,8 +26,8 @@ export function takeBackAll(res: QueueResources, bar0: Mmio, name: string): void
 }
 
 /** Stops all queues and DMA, then returns TX buffers in flight to their pools. */
-export function stopDevice(mmio: Mmio, res: QueueResources, resetMs: number): void {
-  quiesce(mmio, res.rx.length, res.tx.length, resetMs);
+export function stopDevice(mmio: Mmio, res: QueueResources, t: Timeouts): void {
+  quiesce(mmio, res.rx.length, res.tx.length, t);
   for (const q of res.tx) q.releaseAll();
 }
 

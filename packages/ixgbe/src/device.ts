@@ -250,7 +250,7 @@ export class IxgbeDevice {
    */
   async recover(): Promise<void> {
     this.guard();
-    stopForRecovery(this.mmio, this.res, this.stats, this.options.timeouts.resetMs, this.name);
+    stopForRecovery(this.mmio, this.res, this.stats, this.options.timeouts, this.name);
     this.irqs?.close();
     this.irqs = null;
     await this.init(true);
@@ -296,7 +296,7 @@ export class IxgbeDevice {
     const { mmio, res } = this;
     runAllSteps(this.name, [
       () => takeBackAll(res, mmio, this.name),
-      () => stopDevice(mmio, res, this.options.timeouts.resetMs),
+      () => stopDevice(mmio, res, this.options.timeouts),
       () => this.irqs?.close(),
       () => res.release(),
       () => this.backend.close(),
