@@ -271,15 +271,17 @@ describe("composite values used by init", () => {
 });
 
 describe("device id table", () => {
-  test("accepts the 82599ES SFP+ and X540, rejects the VF and 82598", () => {
+  test("accepts the 82599 SFP+ parts; refuses X540, backplane, the VF and 82598", () => {
     expect(R.findDeviceId(0x10fb)?.name).toContain("82599");
-    expect(R.findDeviceId(0x1528)).toBeDefined();
+    expect(R.findDeviceId(0x1528)).toBeUndefined();
+    expect(R.findRefusedDeviceId(0x1528)?.name).toContain("X540");
+    expect(R.findDeviceId(0x10f7)).toBeUndefined();
     expect(R.findDeviceId(0x10ed)).toBeUndefined();
     expect(R.findDeviceId(0x10c6)).toBeUndefined();
     expect(R.INTEL_VENDOR_ID).toBe(0x8086);
   });
-  test("ids are unique", () => {
-    const ids = R.SUPPORTED_DEVICE_IDS.map((e) => e.id);
+  test("ids are unique across both tables", () => {
+    const ids = [...R.SUPPORTED_DEVICE_IDS, ...R.REFUSED_DEVICE_IDS].map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
   });
 });

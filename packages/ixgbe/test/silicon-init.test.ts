@@ -137,3 +137,26 @@ describe("stopping", () => {
     expect(nic.resets).toBe(2); // init's reset, and close's reset after the bounded wait
   });
 });
+
+describe("link per device id", () => {
+  for (const e of R.SUPPORTED_DEVICE_IDS) {
+    test(`${e.name} (${e.id.toString(16)}) is accepted and links up at 10G serial`, async () => {
+      const nic = new FakeNic({ deviceId: e.id });
+      const dev = await open(nic, 1);
+      expect(nic.peek(R.AUTOC) & R.AUTOC_LMS_MASK).toBe(R.AUTOC_LMS_10G_SERIAL);
+      expect(dev.link()).toMatchObject({ up: true, speedMbps: 10_000 });
+      dev.close();
+    });
+  }
+  for (const e of R.REFUSED_DEVICE_IDS) {
+    test(`${e.name} (${e.id.toString(16)}) is refused by name before any register write`, async () => {
+      const nic = new FakeNic({ deviceId: e.id });
+      const err = await open(nic, 1).catch((x) => x);
+      expect(err.code).toBe("UNSUPPORTED_DEVICE");
+      expect(err.message).toContain(`[8086:${e.id.toString(16).padStart(4, "0")}]`);
+      expect(err.message).toContain(e.name);
+      expect(err.message).toContain("SFP+");
+      expect(nic.writes).toHaveLength(0);
+    });
+  }
+});

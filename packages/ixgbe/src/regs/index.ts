@@ -273,6 +273,7 @@ export {
   DEVICE_ID_82599_DEFAULT,
   DEVICE_ID_82599_SFP,
   findDeviceId,
+  findRefusedDeviceId,
   INTEL_VENDOR_ID,
   MSIX_VECTORS,
   PCI_BAR0,
@@ -291,6 +292,7 @@ export {
   PCI_STATUS,
   PCI_STATUS_CAP_LIST,
   PCI_VENDOR_ID,
+  REFUSED_DEVICE_IDS,
   SUPPORTED_DEVICE_IDS,
 } from "./pci.ts";
 export {
