@@ -23,6 +23,11 @@ export const POST_RESET_DELAY_MS = 10;
 /** Time the datasheet asks software to wait after setting CTRL.RST before reading CTRL. */
 export const RESET_SETTLE_MS = 1;
 /**
+ * Bound on the wait for the RX security block to go idle (SECRXSTAT.SECRX_RDY) before RXEN
+ * changes; the Linux driver polls 4000 x 10 us and then goes on.
+ */
+export const SECRX_READY_MS = 40;
+/**
  * Bound on the master-disable drain (the Linux driver polls 800 x 100 us); past it the reset
  * goes ahead, twice.
  */
@@ -57,22 +62,26 @@ async function waitBit(
 }
 
 /**
- * Polls (synchronously, at most `timeoutMs`) until `(read32(offset) & bits)` is zero; returns
- * whether it got there. Used where the caller cannot await (close, recover's stop).
+ * Polls (synchronously, at most `timeoutMs`) until every one of `bits` reads `set` (all 1, or
+ * all 0); returns whether it got there. Used where the caller cannot await (close, recover).
  */
-export function pollClearSync(
+export function pollBitsSync(
   mmio: Mmio,
   offset: number,
   bits: number,
+  set: boolean,
   timeoutMs: number,
 ): boolean {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    if ((mmio.read32(offset) & bits) === 0) return true;
+    if ((mmio.read32(offset) & bits) === (set ? bits : 0)) return true;
     if (performance.now() >= deadline) return false;
     Bun.sleepSync(1);
   }
 }
+
+const pollClearSync = (mmio: Mmio, offset: number, bits: number, timeoutMs: number): boolean =>
+  pollBitsSync(mmio, offset, bits, false, timeoutMs);
 
 /**
  * Master disable (datasheet §5.2.5.3.2): blocks new DMA and waits, bounded, for the requests in
@@ -150,6 +159,10 @@ export async function resetDevice(mmio: Mmio, t: Timeouts, name: string): Promis
 export function quiesce(mmio: Mmio, rxQueues: number, txQueues: number, t: Timeouts): boolean {
   const clear = (offset: number, bits: number) => mmio.write32(offset, mmio.read32(offset) & ~bits);
   let ok = true;
+  // RXEN changes only with the RX data path halted (the same handshake as enableRx); RX_DIS
+  // stays set until the reset clears it.
+  mmio.write32(RX.SECRXCTRL, mmio.read32(RX.SECRXCTRL) | RX.SECRXCTRL_RX_DIS);
+  pollBitsSync(mmio, RX.SECRXSTAT, RX.SECRXSTAT_SECRX_RDY, true, SECRX_READY_MS);
   clear(RX.RXCTRL, RX.RXCTRL_RXEN);
   for (let q = 0; q < rxQueues; q++) clear(RX.RXDCTL(q), RX.RXDCTL_ENABLE);
   for (let q = 0; q < txQueues; q++) clear(TX.TXDCTL(q), TX.TXDCTL_ENABLE);

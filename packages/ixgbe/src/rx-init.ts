@@ -9,6 +9,7 @@ import * as F from "./regs/filter.ts";
 import * as G from "./regs/general.ts";
 import * as M from "./regs/mac.ts";
 import * as RX from "./regs/receive.ts";
+import { SECRX_READY_MS } from "./reset.ts";
 import type { RingSlice } from "./rings.ts";
 import type { RxQueue } from "./rx-queue.ts";
 import { pollUntil } from "./wait.ts";
@@ -19,12 +20,6 @@ import { pollUntil } from "./wait.ts";
  * 1522 bytes, so no write ever passes the data room.
  */
 export const RX_BUFFER_KB = 2;
-
-/**
- * Bound on the wait for the RX security block to go idle (SECRXSTAT.SECRX_RDY) before RXEN;
- * the Linux driver polls 4000 x 10 us and then goes on.
- */
-export const SECRX_READY_MS = 40;
 
 /** Global RX settings, with the receive path off. */
 export function initRxGlobal(mmio: Mmio): void {
