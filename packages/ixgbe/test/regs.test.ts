@@ -103,6 +103,8 @@ const perIndex: [string, (n: number) => number, number, number][] = [
   ["EITR", R.EITR, 63, 0x1239c],
   ["IVAR", R.IVAR, 0, 0x900],
   ["IVAR", R.IVAR, 63, 0x9fc],
+  ["PBACL", R.PBACL, 0, 0x11068],
+  ["PBACL", R.PBACL, 1, 0x110c4],
   ["EICS_EX", R.EICS_EX, 1, 0xa94],
   ["EIMS_EX", R.EIMS_EX, 0, 0xaa0],
   ["EIMC_EX", R.EIMC_EX, 1, 0xab4],
