@@ -90,8 +90,13 @@ export class IxgbeDevice {
       await dev.init();
       return dev;
     } catch (e) {
-      if (dev !== null) dev.close();
-      else {
+      if (dev !== null) {
+        try {
+          dev.close();
+        } catch {
+          // close() released everything; the init failure is what the caller needs to see
+        }
+      } else {
         res?.release();
         backend.close();
       }
@@ -296,7 +301,7 @@ export class IxgbeDevice {
     const { mmio, res } = this;
     runAllSteps(this.name, [
       () => takeBackAll(res, mmio, this.name),
-      () => stopDevice(mmio, res, this.options.timeouts),
+      () => stopDevice(mmio, res, this.options.timeouts, this.name),
       () => this.irqs?.close(),
       () => res.release(),
       () => this.backend.close(),

@@ -7,6 +7,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { IxgbeDevice } from "../src/device.ts";
+import type { IxgbeError } from "../src/errors.ts";
 import * as R from "../src/regs/index.ts";
 import { TXPBTHRESH_0 } from "../src/tx-init.ts";
 import { FakeNic, fakeBackend } from "./support/fake-nic.ts";
@@ -126,15 +127,25 @@ describe("stopping", () => {
     });
   }
 
-  test("close does not hang on a queue that never reads disabled", async () => {
+  test("close on a queue that never reads disabled: bounded, releases all, says DMA may go on", async () => {
     const nic = new FakeNic();
     const dev = await open(nic, 1);
     // From now on RXDCTL keeps ENABLE whatever is written: a wedged queue.
     const write = nic.write32.bind(nic);
     nic.write32 = (o, v) => write(o, o === R.RXDCTL(0) ? v | R.RXDCTL_ENABLE : v);
-    dev.close();
+    const err = (() => {
+      try {
+        dev.close();
+      } catch (e) {
+        return e as IxgbeError;
+      }
+      return null;
+    })();
+    expect(err?.code).toBe("DEVICE_FAULT");
+    expect(err?.message).toContain("may still be doing DMA");
     expect(dev.isClosed).toBe(true);
     expect(nic.resets).toBe(2); // init's reset, and close's reset after the bounded wait
+    expect(nic.mappedBlocks).toBe(0); // everything released anyway
   });
 });
 
