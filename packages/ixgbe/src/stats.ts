@@ -79,9 +79,11 @@ export interface IxgbeStats {
   /** Good frames transmitted (GPTC). */
   readonly txPackets: number;
   /**
-   * Good octets received at the MAC (GORC): destination address through CRC, CRC included even
-   * though the driver strips it, for every frame in macRxPackets (also those then missed or
-   * dropped). The octets delivered to the host are the per-queue `bytes` (QBRC), without CRC.
+   * Good octets received at the MAC (GORC) for every frame in macRxPackets (also those then
+   * missed or dropped). The 82599 leaves the CRC out of GORC and QBRC while it strips it
+   * (HLREG0.RXCRCSTRP, always set by this driver; DPDK corrects for the same behaviour), so
+   * these are frame bytes without CRC. The octets delivered to the host are the per-queue
+   * `bytes` (QBRC).
    */
   readonly rxBytes: number;
   /** Good octets transmitted (GOTC): destination address through CRC, padding included. */
