@@ -29,6 +29,13 @@ describeSim("ixgbe-sim: statistics read during traffic", (path) => {
     expect(reads).toBeGreaterThanOrEqual(8);
     expect(total()).toBeGreaterThan(2000);
     expect(perQueue.every((n) => n > 0)).toBe(true);
+    // Over sysfs the model republishes its counters in the shared file at its next loop pass.
+    const settled = () => {
+      const r = dev.readStats();
+      const drops = r.rxQueues.reduce((n, q) => n + q.dropped, 0);
+      return r.rxPackets === total() && r.macRxPackets === total() + drops;
+    };
+    await until(settled, 3000, "the counters to settle");
     const s = dev.readStats();
     expect(s.rxQueues.map((q) => q.packets)).toEqual(perQueue);
     expect(s.rxQueues.map((q) => q.swPackets)).toEqual(perQueue);
