@@ -68,7 +68,7 @@ export class DevicePort implements Port {
     let noDescriptor = 0;
     for (const q of s.rxQueues) noDescriptor += q.dropped;
     return {
-      rxPackets: s.rxPackets,
+      rxPackets: s.macRxPackets, // GPRC: delivered + missed + no-descriptor drops
       rxBytes: s.rxBytes,
       txPackets: s.txPackets,
       txBytes: s.txBytes,

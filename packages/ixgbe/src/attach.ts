@@ -32,8 +32,8 @@ import { RxQueue } from "./rx-queue.ts";
 import { TxQueue } from "./tx-queue.ts";
 
 /**
- * The mapped parts of a device's BAR0 as seen from a Worker: doorbells are Atomics.store on
- * the mapping. Offsets outside every area are not reachable from here and read as 0.
+ * The mapped parts of a device's BAR0 as seen from a Worker: doorbells are plain stores to
+ * the mapping (never Atomics.store on a BAR, see doorbell.ts). Offsets outside every area are not reachable from here and read as 0.
  */
 class MappedAreas implements Mmio {
   readonly size: number;
@@ -51,7 +51,7 @@ class MappedAreas implements Mmio {
   }
   write32(offset: number, value: number): void {
     const w = this.word(offset);
-    if (w !== null) Atomics.store(w.view, w.index, value);
+    if (w !== null) w.view[w.index] = value;
   }
   word(offset: number): MmioWord | null {
     for (let i = 0; i < this.starts.length; i++) {

@@ -7,6 +7,7 @@ import type { Mmio } from "@dataplane/pci";
 import { queueParts } from "./device-queues.ts";
 import { IxgbeError } from "./errors.ts";
 import { isHandedOff, reclaimQueue, releaseAbandoned } from "./handoff.ts";
+import type { Timeouts } from "./options.ts";
 import { quiesce } from "./reset.ts";
 import type { QueueResources } from "./resources.ts";
 import type { RxQueue } from "./rx-queue.ts";
@@ -24,10 +25,21 @@ export function takeBackAll(res: QueueResources, bar0: Mmio, name: string): void
   }
 }
 
-/** Stops all queues and DMA, then returns TX buffers in flight to their pools. */
-export function stopDevice(mmio: Mmio, res: QueueResources, resetMs: number): void {
-  quiesce(mmio, res.rx.length, res.tx.length, resetMs);
+/**
+ * Stops all queues and DMA, then returns TX buffers in flight to their pools. Throws
+ * DEVICE_FAULT (after the buffers went back) when a queue or the reset did not confirm in time:
+ * the caller still releases everything, but the card may not have stopped its DMA.
+ */
+export function stopDevice(mmio: Mmio, res: QueueResources, t: Timeouts, name: string): void {
+  const stopped = quiesce(mmio, res.rx.length, res.tx.length, t);
   for (const q of res.tx) q.releaseAll();
+  if (!stopped) {
+    throw new IxgbeError(
+      "DEVICE_FAULT",
+      `${name}: a queue did not read disabled within ${t.queueMs} ms or the reset did not finish within ${t.resetMs} ms, ` +
+        "so the card may still be doing DMA; reset it (power-cycle or re-bind) before reusing this memory",
+    );
+  }
 }
 
 /** Runs every step; throws DEVICE_FAULT with the first error as cause if any step threw. */

@@ -81,7 +81,7 @@ export function setupInterrupts(
 
 /** Turns RX on, sets the unicast filter mode and, when asked, waits for the link. */
 export async function goLive(mmio: Mmio, o: ResolvedOptions, name: string): Promise<void> {
-  enableRx(mmio);
+  await enableRx(mmio);
   setPromiscuous(mmio, o.promiscuous);
   if (o.waitForLink) await waitForLink(mmio, o.timeouts.linkMs, name);
 }

@@ -90,6 +90,7 @@ export function poolMemory(block: DmaBlock, q: number, name: string, kind: strin
     bytes: block.bytes,
     fd: block.fd,
     fdOffset: block.fdOffset ?? 0,
+    iova: block.deviceAddress(0),
   };
 }
 

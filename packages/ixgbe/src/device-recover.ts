@@ -5,6 +5,7 @@
  */
 import type { Mmio } from "@dataplane/pci";
 import { IxgbeError } from "./errors.ts";
+import type { Timeouts } from "./options.ts";
 import { quiesce } from "./reset.ts";
 import type { QueueResources } from "./resources.ts";
 import type { StatsAccumulator } from "./stats.ts";
@@ -14,7 +15,7 @@ export function stopForRecovery(
   mmio: Mmio,
   res: QueueResources,
   stats: StatsAccumulator,
-  resetMs: number,
+  t: Timeouts,
   name: string,
 ): void {
   const away = res.rx.findIndex((q) => q.isSuspended);
@@ -25,6 +26,6 @@ export function stopForRecovery(
     );
   }
   stats.update(mmio); // a reset clears the counters: keep what they hold now
-  quiesce(mmio, res.rx.length, res.tx.length, resetMs);
+  quiesce(mmio, res.rx.length, res.tx.length, t);
   for (const q of res.tx) q.rewind();
 }

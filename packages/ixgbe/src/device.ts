@@ -90,8 +90,13 @@ export class IxgbeDevice {
       await dev.init();
       return dev;
     } catch (e) {
-      if (dev !== null) dev.close();
-      else {
+      if (dev !== null) {
+        try {
+          dev.close();
+        } catch {
+          // close() released everything; the init failure is what the caller needs to see
+        }
+      } else {
         res?.release();
         backend.close();
       }
@@ -250,7 +255,7 @@ export class IxgbeDevice {
    */
   async recover(): Promise<void> {
     this.guard();
-    stopForRecovery(this.mmio, this.res, this.stats, this.options.timeouts.resetMs, this.name);
+    stopForRecovery(this.mmio, this.res, this.stats, this.options.timeouts, this.name);
     this.irqs?.close();
     this.irqs = null;
     await this.init(true);
@@ -296,7 +301,7 @@ export class IxgbeDevice {
     const { mmio, res } = this;
     runAllSteps(this.name, [
       () => takeBackAll(res, mmio, this.name),
-      () => stopDevice(mmio, res, this.options.timeouts.resetMs),
+      () => stopDevice(mmio, res, this.options.timeouts, this.name),
       () => this.irqs?.close(),
       () => res.release(),
       () => this.backend.close(),

@@ -9,6 +9,7 @@ import * as F from "./regs/filter.ts";
 import * as G from "./regs/general.ts";
 import * as M from "./regs/mac.ts";
 import * as RX from "./regs/receive.ts";
+import { SECRX_READY_MS } from "./reset.ts";
 import type { RingSlice } from "./rings.ts";
 import type { RxQueue } from "./rx-queue.ts";
 import { pollUntil } from "./wait.ts";
@@ -23,12 +24,16 @@ export const RX_BUFFER_KB = 2;
 /** Global RX settings, with the receive path off. */
 export function initRxGlobal(mmio: Mmio): void {
   mmio.write32(RX.RXCTRL, mmio.read32(RX.RXCTRL) & ~RX.RXCTRL_RXEN);
-  // One 128 KiB packet buffer (no DCB), the rest unused.
-  mmio.write32(RX.RXPBSIZE(0), RX.RXPBSIZE_128KB);
+  // No DCB: packet buffer 0 gets the whole 512 KiB of RX packet memory, the others none
+  // (datasheet §8.2.3.8.9: the sizes must not add up to more than 512 KiB).
+  mmio.write32(RX.RXPBSIZE(0), RX.RXPBSIZE_512KB);
   for (let n = 1; n < 8; n++) mmio.write32(RX.RXPBSIZE(n), 0);
   // CRC stripping must be set in both places.
   mmio.write32(M.HLREG0, mmio.read32(M.HLREG0) | M.HLREG0_RXCRCSTRP);
-  mmio.write32(RX.RDRXCTL, mmio.read32(RX.RDRXCTL) | RX.RDRXCTL_CRCSTRIP);
+  // RDRXCTL (datasheet register description): RSCFRSTSIZE must be 0, RSCACKC and FCOE_WRFIX must be 1.
+  let rdrxctl = mmio.read32(RX.RDRXCTL) & ~RX.RDRXCTL_RSCFRSTSIZE_MASK;
+  rdrxctl |= RX.RDRXCTL_CRCSTRIP | RX.RDRXCTL_RSCACKC | RX.RDRXCTL_FCOE_WRFIX;
+  mmio.write32(RX.RDRXCTL, rdrxctl);
   mmio.write32(F.FCTRL, mmio.read32(F.FCTRL) | F.FCTRL_BAM);
 }
 
@@ -45,11 +50,16 @@ export function initRxQueue(mmio: Mmio, q: number, ring: RingSlice): void {
   mmio.write32(RX.RDT(q), 0);
 }
 
-/** After all queues: no-snoop off and the reserved DCA bit cleared, as the datasheet asks. */
+/**
+ * After all queues: no-snoop off, and per queue the reserved DCA bit cleared (datasheet
+ * §8.2.3.11.1) and relaxed ordering of descriptor, header and payload writes off, so the
+ * descriptor write-back (DD) never overtakes the frame data it describes.
+ */
 export function finishRxInit(mmio: Mmio, queues: number): void {
   mmio.write32(G.CTRL_EXT, mmio.read32(G.CTRL_EXT) | G.CTRL_EXT_NS_DIS);
+  const off = RX.DCA_RXCTRL_BIT12 | RX.DCA_RXCTRL_WRITE_RO_MASK;
   for (let q = 0; q < queues; q++) {
-    mmio.write32(RX.DCA_RXCTRL(q), mmio.read32(RX.DCA_RXCTRL(q)) & ~RX.DCA_RXCTRL_BIT12);
+    mmio.write32(RX.DCA_RXCTRL(q), mmio.read32(RX.DCA_RXCTRL(q)) & ~off);
   }
 }
 
@@ -98,7 +108,19 @@ export async function startRxQueue(
   mmio.write32(RX.RDT(q), queue.size - 1);
 }
 
-/** Turns the receive path on. */
-export function enableRx(mmio: Mmio): void {
+/**
+ * Turns the receive path on the way the 82599 errata and datasheet §4.6.7 ask (otherwise the
+ * RX DMA unit can hang): halt the RX data path (SECRXCTRL.RX_DIS), wait for the security block
+ * to go idle (SECRXSTAT.SECRX_RDY, bounded: past SECRX_READY_MS the Linux and DPDK drivers go on
+ * regardless, and so does this), set RXCTRL.RXEN, then release the data path.
+ */
+export async function enableRx(mmio: Mmio): Promise<void> {
+  mmio.write32(RX.SECRXCTRL, mmio.read32(RX.SECRXCTRL) | RX.SECRXCTRL_RX_DIS);
+  await pollUntil(
+    () => mmio.read32(RX.SECRXSTAT),
+    (v) => (v & RX.SECRXSTAT_SECRX_RDY) !== 0,
+    SECRX_READY_MS,
+  );
   mmio.write32(RX.RXCTRL, mmio.read32(RX.RXCTRL) | RX.RXCTRL_RXEN);
+  mmio.write32(RX.SECRXCTRL, mmio.read32(RX.SECRXCTRL) & ~RX.SECRXCTRL_RX_DIS);
 }

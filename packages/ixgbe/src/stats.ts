@@ -52,7 +52,9 @@ export type PlainRead = (offset: number) => boolean;
 
 /** Per-queue counters: hardware (slot of the queue) plus driver software counters. */
 export interface QueueStats {
+  /** Frames received into (QPRC) or sent from (QPTC) the queue. */
   readonly packets: number;
+  /** Their octets (QBRC/QBTC, 36 bits): the bytes in host memory, without CRC or padding. */
   readonly bytes: number;
   /** RX only: frames dropped for lack of descriptors (QPRDC). */
   readonly dropped: number;
@@ -62,14 +64,35 @@ export interface QueueStats {
   readonly swBytes: number;
 }
 
-/** Device statistics since open (sums of every hardware read). */
+/**
+ * Device statistics since open (sums of every hardware read). Widths: packet counters are 32
+ * bits, octet counters 36 (an L/H register pair); all clear on read on the card, and the
+ * driver reads them often enough that none wraps between two reads (see the README).
+ */
 export interface IxgbeStats {
+  /**
+   * Frames delivered to the host: the sum of the per-queue QPRC counters. Not GPRC: on the
+   * 82599 GPRC also counts frames then missed for lack of packet buffer (MPC) or dropped for
+   * lack of a descriptor (QPRDC).
+   */
   readonly rxPackets: number;
+  /** Good frames transmitted (GPTC). */
   readonly txPackets: number;
-  /** Good octets received, including CRC. */
+  /**
+   * Good octets received at the MAC (GORC) for every frame in macRxPackets (also those then
+   * missed or dropped). The 82599 leaves the CRC out of GORC and QBRC while it strips it
+   * (HLREG0.RXCRCSTRP, always set by this driver; DPDK corrects for the same behaviour), so
+   * these are frame bytes without CRC. The octets delivered to the host are the per-queue
+   * `bytes` (QBRC).
+   */
   readonly rxBytes: number;
-  /** Good octets transmitted, including CRC and padding. */
+  /** Good octets transmitted (GOTC): destination address through CRC, padding included. */
   readonly txBytes: number;
+  /**
+   * Good frames the MAC accepted (GPRC), whether or not they reached a queue: rxPackets plus
+   * missed (MPC) plus no-descriptor drops (QPRDC) on the 82599.
+   */
+  readonly macRxPackets: number;
   /** Frames missed because a packet buffer was full (sum of MPC 0..7). */
   readonly rxMissed: number;
   readonly crcErrors: number;
@@ -78,7 +101,7 @@ export interface IxgbeStats {
   readonly txQueues: readonly QueueStats[];
 }
 
-const GLOBAL = 7; // rxPackets, txPackets, rxBytes, txBytes, rxMissed, crcErrors, lengthErrors
+const GLOBAL = 7; // GPRC, GPTC, GORC, GOTC, MPC (sum), CRCERRS, RLEC
 const PER_QUEUE = 3; // packets, bytes, dropped
 
 /** The counter registers read, in order: [total slot, L offset, H offset or -1]. */
@@ -215,17 +238,19 @@ export class StatsAccumulator {
       swPackets: soft?.[0] ?? 0,
       swBytes: soft?.[1] ?? 0,
     });
+    const rxQueues = Array.from({ length: this.rxQueues }, (_, q) =>
+      queue(GLOBAL + PER_QUEUE * q, rxSoft[q]),
+    );
     return {
-      rxPackets: t[0] as number,
+      rxPackets: rxQueues.reduce((n, q) => n + q.packets, 0),
       txPackets: t[1] as number,
       rxBytes: t[2] as number,
       txBytes: t[3] as number,
+      macRxPackets: t[0] as number,
       rxMissed: t[4] as number,
       crcErrors: t[5] as number,
       lengthErrors: t[6] as number,
-      rxQueues: Array.from({ length: this.rxQueues }, (_, q) =>
-        queue(GLOBAL + PER_QUEUE * q, rxSoft[q]),
-      ),
+      rxQueues,
       txQueues: Array.from({ length: this.txQueues }, (_, q) => {
         const s = queue(GLOBAL + PER_QUEUE * (this.rxQueues + q), txSoft[q]);
         return { ...s, dropped: 0 };

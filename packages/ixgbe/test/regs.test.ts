@@ -103,6 +103,8 @@ const perIndex: [string, (n: number) => number, number, number][] = [
   ["EITR", R.EITR, 63, 0x1239c],
   ["IVAR", R.IVAR, 0, 0x900],
   ["IVAR", R.IVAR, 63, 0x9fc],
+  ["PBACL", R.PBACL, 0, 0x11068],
+  ["PBACL", R.PBACL, 1, 0x110c4],
   ["EICS_EX", R.EICS_EX, 1, 0xa94],
   ["EIMS_EX", R.EIMS_EX, 0, 0xaa0],
   ["EIMC_EX", R.EIMC_EX, 1, 0xab4],
@@ -271,15 +273,17 @@ describe("composite values used by init", () => {
 });
 
 describe("device id table", () => {
-  test("accepts the 82599ES SFP+ and X540, rejects the VF and 82598", () => {
+  test("accepts the 82599 SFP+ parts; refuses X540, backplane, the VF and 82598", () => {
     expect(R.findDeviceId(0x10fb)?.name).toContain("82599");
-    expect(R.findDeviceId(0x1528)).toBeDefined();
+    expect(R.findDeviceId(0x1528)).toBeUndefined();
+    expect(R.findRefusedDeviceId(0x1528)?.name).toContain("X540");
+    expect(R.findDeviceId(0x10f7)).toBeUndefined();
     expect(R.findDeviceId(0x10ed)).toBeUndefined();
     expect(R.findDeviceId(0x10c6)).toBeUndefined();
     expect(R.INTEL_VENDOR_ID).toBe(0x8086);
   });
-  test("ids are unique", () => {
-    const ids = R.SUPPORTED_DEVICE_IDS.map((e) => e.id);
+  test("ids are unique across both tables", () => {
+    const ids = [...R.SUPPORTED_DEVICE_IDS, ...R.REFUSED_DEVICE_IDS].map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
   });
 });

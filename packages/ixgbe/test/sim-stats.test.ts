@@ -4,77 +4,52 @@
  * totals; the driver must difference them, so the totals equal what each queue delivered no
  * matter how often readStats() runs, and survive a reset behind the driver's back.
  *
- * Over sysfs every BAR0 word is mapped, but a real card clears on read there, so the driver
- * sums (see the README, "Statistics"): these checks are for the vfio-user path only.
+ * Over sysfs the model shares all of BAR0 as an ordinary file, where its counters also run
+ * free (a read there reaches no device logic); the driver knows a BAR file outside /sys for
+ * what it is and differences every counter, so the same checks hold on both paths.
  */
 import { expect, test } from "bun:test";
-import type { IxgbeDevice } from "../src/index.ts";
+import { receive } from "./support/sim-receive.ts";
 import { describeSim, SimRig, until } from "./support/sim-rig.ts";
 
 const QUEUES = 4;
 const OPTS = { rxQueues: QUEUES, rxRingSize: 128, txRingSize: 64 };
 
-/** Receives on every queue for `ms`, reading statistics every 20 ms; returns the reads. */
-async function receive(
-  dev: IxgbeDevice,
-  perQueue: number[],
-  bytes: number[],
-  ms: number,
-): Promise<number> {
-  const bufs = new Uint32Array(32);
-  let reads = 0;
-  let nextRead = performance.now() + 20;
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    let any = 0;
-    for (let q = 0; q < dev.rxQueues; q++) {
-      const pool = dev.rxPool(q);
-      const n = dev.rxBatch(q, bufs, 32);
-      for (let i = 0; i < n; i++)
-        bytes[q] = (bytes[q] as number) + (pool.len[bufs[i] as number] as number);
-      perQueue[q] = (perQueue[q] as number) + n;
-      pool.freeBatch(bufs, n);
-      any += n;
-    }
-    if (performance.now() >= nextRead) {
-      dev.readStats();
-      reads++;
-      nextRead += 20;
-    }
-    if (any === 0) await Bun.sleep(0);
-  }
-  return reads;
-}
-
 describeSim("ixgbe-sim: statistics read during traffic", (path) => {
-  test.skipIf(path === "sysfs")(
-    "per-queue QPRC/QBRC over many readStats() calls equal the frames and bytes each queue delivered",
-    async () => {
-      await using rig = await SimRig.start(path, { wires: ["gen:rate=20k,flows=64"] });
-      const dev = await rig.open(0, OPTS);
-      const perQueue = new Array<number>(QUEUES).fill(0);
-      const bytes = new Array<number>(QUEUES).fill(0);
-      const total = () => perQueue.reduce((a, b) => a + b, 0);
-      const reads = await receive(dev, perQueue, bytes, 400);
-      rig.call(0, "link-down"); // no more frames; take what is left in the rings
-      await Bun.sleep(20);
-      await receive(dev, perQueue, bytes, 100);
-      expect(reads).toBeGreaterThanOrEqual(8);
-      expect(total()).toBeGreaterThan(2000);
-      expect(perQueue.every((n) => n > 0)).toBe(true);
-      const s = dev.readStats();
-      expect(s.rxQueues.map((q) => q.packets)).toEqual(perQueue);
-      expect(s.rxQueues.map((q) => q.swPackets)).toEqual(perQueue);
-      expect(s.rxQueues.map((q) => q.bytes)).toEqual(bytes); // as the model counts: no CRC
-      const model = rig.model(0);
-      const dropped = s.rxQueues.reduce((n, q) => n + q.dropped, 0);
-      expect(model.rx.delivered).toBe(total());
-      expect(dropped).toBe(model.rx.dropped.noDescriptor ?? 0); // QPRDC
-      expect(s.rxPackets).toBe(total() + dropped); // GPRC: trapped, clear-on-read
-    },
-    15_000,
-  );
+  test("per-queue QPRC/QBRC over many readStats() calls equal the frames and bytes each queue delivered", async () => {
+    await using rig = await SimRig.start(path, { wires: ["gen:rate=20k,flows=64"] });
+    const dev = await rig.open(0, OPTS);
+    const perQueue = new Array<number>(QUEUES).fill(0);
+    const bytes = new Array<number>(QUEUES).fill(0);
+    const total = () => perQueue.reduce((a, b) => a + b, 0);
+    const reads = await receive(dev, perQueue, bytes, 400);
+    rig.call(0, "link-down"); // no more frames; take what is left in the rings
+    await Bun.sleep(20);
+    await receive(dev, perQueue, bytes, 100);
+    expect(reads).toBeGreaterThanOrEqual(8);
+    expect(total()).toBeGreaterThan(2000);
+    expect(perQueue.every((n) => n > 0)).toBe(true);
+    // Over sysfs the model republishes its counters in the shared file at its next loop pass.
+    const settled = () => {
+      const r = dev.readStats();
+      const drops = r.rxQueues.reduce((n, q) => n + q.dropped, 0);
+      return r.rxPackets === total() && r.macRxPackets === total() + drops;
+    };
+    await until(settled, 3000, "the counters to settle");
+    const s = dev.readStats();
+    expect(s.rxQueues.map((q) => q.packets)).toEqual(perQueue);
+    expect(s.rxQueues.map((q) => q.swPackets)).toEqual(perQueue);
+    expect(s.rxQueues.map((q) => q.bytes)).toEqual(bytes); // as the model counts: no CRC
+    const model = rig.model(0);
+    const dropped = s.rxQueues.reduce((n, q) => n + q.dropped, 0);
+    expect(model.rx.delivered).toBe(total());
+    expect(dropped).toBe(model.rx.dropped.noDescriptor ?? 0); // QPRDC
+    expect(s.rxPackets).toBe(total()); // the queues' QPRC: what reached the host
+    expect(s.macRxPackets).toBe(total() + dropped); // GPRC: trapped, clear-on-read
+  }, 15_000);
 
+  // vfio-user only: over sysfs the model itself reported no no-descriptor drops in this
+  // scenario (its own count, before the driver's counting comes in), so it cannot be judged.
   test.skipIf(path === "sysfs")(
     "QPRDC over many reads equals the model's no-descriptor drops",
     async () => {
@@ -99,6 +74,9 @@ describeSim("ixgbe-sim: statistics read during traffic", (path) => {
     15_000,
   );
 
+  // Over sysfs the model republishes its counters in the shared file lazily after a reset it
+  // was told to do, so the restart can be seen late; a real card's counters clear on read and
+  // have no such window. Known limit of the model's sysfs mode, checked over vfio-user.
   test.skipIf(path === "sysfs")(
     "a reset behind the driver's back: counts from before and after it add up",
     async () => {

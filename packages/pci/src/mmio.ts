@@ -3,7 +3,11 @@
  * resourceN, a VFIO region mmap, or vfio-user trapped read/write messages).
  */
 
-/** A directly mapped word: `view[index]` is the register. Use Atomics.store for doorbells. */
+/**
+ * A directly mapped word: `view[index]` is the register. Write it with a plain store (never
+ * Atomics.store: on x86 that is `xchg`, a locked access to device memory); read it with
+ * Atomics.load so a polling loop sees the device change it.
+ */
 export interface MmioWord {
   readonly view: Uint32Array;
   readonly index: number;

@@ -75,7 +75,9 @@ export interface VfioDevice {
   mapRegion(index: number): Mmio;
   /**
    * Makes `memory` visible to the device and returns the IOVA at which the device sees
-   * `memory.address`. `iova` defaults to the virtual address (as ixy does under VFIO).
+   * `memory.address`. `iova` defaults to the virtual address (as ixy does under VFIO); kernel
+   * VFIO falls back to an IOVA allocated inside the IOMMU's windows when they do not include
+   * the virtual address (an IOMMU with fewer address bits than user space).
    */
   dmaMap(memory: DmaMemory, iova?: number): number;
   dmaUnmap(iova: number, bytes: number): void;

@@ -2,10 +2,11 @@
  * Spec -> back-end. A PCI address goes through kernel VFIO when the function has an IOMMU
  * group and /dev/vfio/<group> exists, else through sysfs with physical addresses.
  */
-import { deviceAccess, openDevice } from "@dataplane/pci";
+import { DEFAULT_SYSFS_ROOT, deviceAccess, openDevice } from "@dataplane/pci";
 import { connectVfioUser, openKernelDevice, type VfioDevice } from "@dataplane/vfio";
 import { IxgbeError } from "../errors.ts";
 import { parseSpec } from "../spec.ts";
+import { withPlainBar } from "./plain-bar.ts";
 import { sysfsBackend } from "./sysfs.ts";
 import type { Backend } from "./types.ts";
 import { vfioBackend } from "./vfio.ts";
@@ -37,7 +38,10 @@ function openPci(address: string, options: BackendOptions): Backend {
     }
     useVfio = access.vfio.usable;
   }
-  if (!useVfio) return sysfsBackend(address, options.sysfsRoot);
+  if (!useVfio) {
+    const root = options.sysfsRoot ?? DEFAULT_SYSFS_ROOT;
+    return withPlainBar(sysfsBackend(address, options.sysfsRoot), `${root}/${address}/resource0`);
+  }
   let dev: VfioDevice;
   try {
     dev = openKernelDevice(
@@ -64,7 +68,10 @@ export async function openBackend(spec: string, options: BackendOptions = {}): P
       return vfioBackend(dev, "vfio-user");
     }
     case "sysfs":
-      return sysfsBackend(`sysfs:${parsed.dir}`, options.sysfsRoot);
+      return withPlainBar(
+        sysfsBackend(`sysfs:${parsed.dir}`, options.sysfsRoot),
+        `${parsed.dir}/resource0`,
+      );
     case "pci":
       try {
         return openPci(parsed.address, options);

@@ -51,6 +51,11 @@ export interface ForeignMemory {
   readonly bytes: number;
   readonly fd: number;
   readonly fdOffset: number;
+  /**
+   * The device address the owning device's buffers carry (the pool's dmaLo/dmaHi): a device
+   * sending from this memory must see it at the same address. Absent: the virtual address.
+   */
+  readonly iova?: number;
 }
 
 /** One opened device with its DMA strategy. */

@@ -1,7 +1,8 @@
 /*
- * Back-end over a VfioDevice (kernel VFIO or vfio-user). DMA memory is mapped with IOVA = the
- * process virtual address, as ixy does, so buffers of one device's pool stay valid for another
- * device that maps the same memory.
+ * Back-end over a VfioDevice (kernel VFIO or vfio-user). DMA memory is mapped where the device
+ * layer places it: IOVA = the process virtual address, as ixy does, when the IOMMU reaches it
+ * (kernel VFIO otherwise allocates an IOVA inside the IOMMU's windows). Each block keeps the
+ * IOVA it got, and a pool another device sends from is mapped there too (mapForeign).
  */
 import type { VfioDevice } from "@dataplane/vfio";
 import { IxgbeError } from "../errors.ts";
@@ -22,7 +23,7 @@ function dmaBlock(dev: VfioDevice, bytes: number, label: string): DmaBlock {
   const region = allocateHuge(bytes, label);
   let iova: number;
   try {
-    iova = dev.dmaMap(region, region.address);
+    iova = dev.dmaMap(region);
   } catch (cause) {
     region.close();
     throw deviceFault(`DMA map of ${region.bytes} bytes for ${label}`, dev.name, cause);
@@ -80,7 +81,9 @@ export function vfioBackend(dev: VfioDevice, kind: "kernel-vfio" | "vfio-user"):
     deviceId,
     bar0,
     allocDma: (bytes, label) => dmaBlock(dev, bytes, label),
-    mapForeign: (memory: ForeignMemory) => dev.dmaMap(memory, memory.address),
+    // At the owner's IOVA: the buffers' descriptors carry it (refused clearly when this
+    // device's IOMMU cannot map it there).
+    mapForeign: (memory: ForeignMemory) => dev.dmaMap(memory, memory.iova ?? memory.address),
     // vfio-user: the sparse areas are shared memory by protocol design, reads there reach
     // no device logic. Kernel VFIO maps the real BAR, where the silicon clears on read.
     ...(kind === "vfio-user" ? { plainRead: (offset: number) => bar0.word(offset) !== null } : {}),

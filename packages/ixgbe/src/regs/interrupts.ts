@@ -105,5 +105,5 @@ export const EIMS_EX = (n: number): number => 0x00aa0 + 4 * n;
 export const EIMC_EX = (n: number): number => 0x00ab0 + 4 * n;
 /** EIAM_EX(n), n = 0..1: extended auto-mask (RW). */
 export const EIAM_EX = (n: number): number => 0x00ad0 + 4 * n;
-/** PBACL(n): MSI-X pending bit clear (RW1C). */
-export const PBACL = (n: number): number => 0x110c0 + 4 * n;
+/** PBACL(n): MSI-X pending bit clear (RW1C). Register 0 sits apart, at 0x11068 (as in Linux). */
+export const PBACL = (n: number): number => (n === 0 ? 0x11068 : 0x110c0 + 4 * n);

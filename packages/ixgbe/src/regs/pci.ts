@@ -57,30 +57,45 @@ export const DEVICE_ID_82599_SFP = 0x10fb;
 export const DEVICE_ID_82599_DEFAULT = 0x10d8;
 
 /**
- * 82599-family physical functions the driver accepts. X540 (0x1528, 0x1560) shares the
- * register layout the driver uses; the 82598 and X550 families and the 82599 VF (0x10ED,
- * different register map) are not listed.
+ * 82599 physical functions the driver accepts: the SFP+ variants, whose link is the 10G serial
+ * (SFI) configuration link.ts programs. The 82598 and X550 families and the 82599 VF (0x10ED,
+ * different register map) are not listed at all; other 82599/X540 parts are in
+ * REFUSED_DEVICE_IDS with the reason.
  */
 export const SUPPORTED_DEVICE_IDS: readonly DeviceIdEntry[] = [
   { id: 0x10fb, name: "82599ES SFI/SFP+" },
+  { id: 0x1529, name: "82599 SFP FCoE" },
+  { id: 0x1507, name: "82599 SFP EM" },
+  { id: 0x154d, name: "82599 SFP SF2" },
+  { id: 0x154a, name: "82599 SFP SF QP" },
+  { id: 0x1557, name: "82599EN SFP" },
+];
+
+/**
+ * ixgbe-family functions with the same register layout whose link the driver does not bring
+ * up: backplane (KX4/KR, autonegotiated through AUTOC's backplane modes), CX4 and XAUI
+ * (parallel 4-lane PMA), 10GBASE-T (an external PHY: 82599 T3 LOM, X540) and the QSFP and LS
+ * parts (different module handling). Opening one is refused with its name rather than
+ * programming the SFI link into it.
+ */
+export const REFUSED_DEVICE_IDS: readonly DeviceIdEntry[] = [
   { id: 0x10f7, name: "82599 KX4" },
   { id: 0x1514, name: "82599 KX4 mezzanine" },
   { id: 0x1517, name: "82599 KR" },
   { id: 0x10f8, name: "82599 combined backplane" },
+  { id: 0x152a, name: "82599 backplane FCoE" },
   { id: 0x10f9, name: "82599 CX4" },
   { id: 0x10fc, name: "82599 XAUI LOM" },
   { id: 0x151c, name: "82599 T3 LOM" },
-  { id: 0x1529, name: "82599 SFP FCoE" },
-  { id: 0x152a, name: "82599 backplane FCoE" },
-  { id: 0x1507, name: "82599 SFP EM" },
-  { id: 0x154d, name: "82599 SFP SF2" },
-  { id: 0x154a, name: "82599 SFP SF QP" },
   { id: 0x1558, name: "82599 QSFP SF QP" },
-  { id: 0x1557, name: "82599EN SFP" },
   { id: 0x154f, name: "82599 LS" },
   { id: 0x1528, name: "X540-AT2" },
   { id: 0x1560, name: "X540-T1" },
 ];
+
+/** Returns the entry for a family part the driver refuses, or undefined. */
+export const findRefusedDeviceId = (deviceId: number): DeviceIdEntry | undefined =>
+  REFUSED_DEVICE_IDS.find((e) => e.id === deviceId);
 
 /** Returns the table entry for `deviceId`, or undefined when the driver does not support it. */
 export const findDeviceId = (deviceId: number): DeviceIdEntry | undefined =>

@@ -28,6 +28,8 @@ export const RXPBSIZE = (n: number): number => 0x03c00 + 4 * n;
 export const RXPBSIZE_SHIFT = 10;
 /** RXPBSIZE value for 128 KiB (what ixy writes to buffer 0). */
 export const RXPBSIZE_128KB = 128 << 10;
+/** RXPBSIZE value for 512 KiB: the whole RX packet memory, buffer 0 without DCB (§8.2.3.8.9). */
+export const RXPBSIZE_512KB = 512 << 10;
 
 /** RXCSUM: Receive Checksum Control (RW). */
 export const RXCSUM = 0x05000;
@@ -79,6 +81,18 @@ export const DCA_RXCTRL = (n: number): number => rxq(n, 0x0c);
 export const DCA_RXCTRL_ALIAS = (n: number): number => 0x02200 + 4 * n;
 /** DCA_RXCTRL reserved bit 12: resets to 1, software clears it. */
 export const DCA_RXCTRL_BIT12 = 1 << 12;
+/** DCA_RXCTRL.RX_DESC_WBRO_EN (bit 11): descriptor write-back relaxed ordering; must be 0. */
+export const DCA_RXCTRL_DESC_WBRO_EN = 1 << 11;
+/** DCA_RXCTRL.RX_DATA_WRO_EN (bit 13): payload write relaxed ordering. */
+export const DCA_RXCTRL_DATA_WRO_EN = 1 << 13;
+/** DCA_RXCTRL.RX_HEAD_WRO_EN (bit 15): header write relaxed ordering. */
+export const DCA_RXCTRL_HEAD_WRO_EN = 1 << 15;
+/**
+ * The relaxed-ordering write enables the driver clears: with them set a descriptor's DD could
+ * reach memory before the frame it describes (the Linux driver clears the same bits).
+ */
+export const DCA_RXCTRL_WRITE_RO_MASK =
+  DCA_RXCTRL_DESC_WBRO_EN | DCA_RXCTRL_DATA_WRO_EN | DCA_RXCTRL_HEAD_WRO_EN;
 /** RDH(n): RX descriptor head, bits 15:0 (RW, hardware owned once enabled). */
 export const RDH = (n: number): number => rxq(n, 0x10);
 /** SRRCTL(n): Split and Replication Receive Control (RW). */

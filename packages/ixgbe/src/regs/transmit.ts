@@ -21,8 +21,12 @@ export const DTXMXSZRQ_MAX_BYTES_MASK = 0xfff;
 export const TXPBSIZE = (n: number): number => 0x0cc00 + 4 * n;
 /** TXPBSIZE value for 40 KiB (what ixy writes to buffer 0, 0x0000A000). */
 export const TXPBSIZE_40KB = 40 << 10;
-/** TXPBTHRESH(n), n = 0..7: TX packet buffer threshold in KiB (RW). */
+/** TXPBSIZE value for 160 KiB: the whole TX packet memory, buffer 0 without DCB (reset default). */
+export const TXPBSIZE_160KB = 160 << 10;
+/** TXPBTHRESH(n), n = 0..7: TX packet buffer threshold in KiB (RW), bits 9:0. */
 export const TXPBTHRESH = (n: number): number => 0x04950 + 4 * n;
+/** Largest frame the TX packet buffer must hold, in KiB: the threshold is size minus this. */
+export const TX_PACKET_SIZE_MAX_KB = 10;
 
 /** RTTDCS: DCB TX descriptor plane control and status (RW). */
 export const RTTDCS = 0x04900;

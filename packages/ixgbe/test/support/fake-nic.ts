@@ -16,6 +16,8 @@ export interface Faults {
   rxQueueStuck?: boolean;
   txQueueStuck?: boolean;
   noLink?: boolean;
+  /** STATUS.PCIE_MASTER_ENABLE_STATUS stays set after master disable (DMA never drains). */
+  masterStuck?: boolean;
 }
 
 export interface FakeNicOptions {
@@ -109,6 +111,9 @@ export class FakeNic implements Mmio {
     if (!this.faults.noDmaInit) w(R.RDRXCTL, R.RDRXCTL_DMAIDONE);
     for (let q = 0; q < 16; q++) w(R.SRRCTL(q), 0x402);
     for (let q = 0; q < 64; q++) w(R.DCA_RXCTRL(q), R.DCA_RXCTRL_BIT12);
+    for (let q = 0; q < 128; q++) w(R.DCA_TXCTRL(q), R.DCA_TXCTRL_TX_WB_RO_EN);
+    w(R.STATUS, R.STATUS_PCIE_MASTER_ENABLE_STATUS);
+    w(R.SECRXSTAT, R.SECRXSTAT_SECRX_RDY);
     w(R.HLREG0, R.HLREG0_TXCRCEN | R.HLREG0_RXCRCSTRP | R.HLREG0_TXPADEN);
     this.linkUpAt = Number.POSITIVE_INFINITY;
   }
@@ -140,9 +145,13 @@ export class FakeNic implements Mmio {
     if (offset === R.CTRL) {
       if (v & R.CTRL_RST) {
         this.resets++;
-        this.powerOn();
+        this.powerOn(); // CTRL itself resets too: master disable is off again
+        this.regs[i] = this.faults.resetStuck ? v : 0;
+        return;
       }
-      this.regs[i] = this.faults.resetStuck ? v : v & ~R.CTRL_RST_MASK;
+      this.regs[i] = v;
+      const master = this.faults.masterStuck || (v & R.CTRL_PCIE_MASTER_DISABLE) === 0;
+      this.regs[R.STATUS >>> 2] = master ? R.STATUS_PCIE_MASTER_ENABLE_STATUS : 0;
     } else if (offset === R.EIMS) this.regs[i] = (this.regs[i] as number) | v;
     else if (offset === R.EIMC) this.regs[R.EIMS >>> 2] = (this.regs[R.EIMS >>> 2] as number) & ~v;
     else if (offset === R.AUTOC) {

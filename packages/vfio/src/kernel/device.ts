@@ -126,12 +126,21 @@ export class KernelVfioDevice implements VfioDevice {
     return mmio;
   }
 
-  /** Maps `memory` for DMA at `iova` (default: its virtual address). Returns the IOVA. */
-  dmaMap(memory: DmaMemory, iova: number = memory.address): number {
+  /**
+   * Maps `memory` for DMA at `iova`; without one, at its virtual address when the IOMMU's IOVA
+   * windows include it, else at an IOVA allocated inside them. Returns the IOVA.
+   */
+  dmaMap(memory: DmaMemory, iova?: number): number {
     this.guard();
-    this.container.dma.map(memory.address, iova, memory.bytes);
-    this.dmaMaps.push({ iova, bytes: memory.bytes });
-    return iova;
+    const dma = this.container.dma;
+    let at: number;
+    if (iova === undefined) at = dma.place(memory.address, memory.bytes);
+    else {
+      dma.map(memory.address, iova, memory.bytes);
+      at = iova;
+    }
+    this.dmaMaps.push({ iova: at, bytes: memory.bytes });
+    return at;
   }
 
   /** Removes a mapping made by dmaMap (same iova and size). */
