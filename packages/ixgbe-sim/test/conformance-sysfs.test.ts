@@ -8,6 +8,8 @@ import { afterAll, beforeAll } from "bun:test";
 import {
   MTQC_RULE_MAPPED,
   MTQC_RULE_TEST,
+  RXEN_RULE_MAPPED,
+  RXEN_RULE_TEST,
   TAIL_RULE_MAPPED,
   TAIL_RULE_TEST,
 } from "./conformance/skip.ts";
@@ -37,6 +39,7 @@ export const SYSFS_SKIPS = {
   "MSI-X: IVAR routes queue causes, EIAC auto-clears, EITR spaces firings": NO_IRQ,
   [TAIL_RULE_TEST]: TAIL_RULE_MAPPED,
   [MTQC_RULE_TEST]: MTQC_RULE_MAPPED,
+  [RXEN_RULE_TEST]: RXEN_RULE_MAPPED,
   "MSI/INTx mode: one vector, IVAR picks the EICR bit, EICR read clears": `${NO_IRQ}; ${READ_SIDE_EFFECT} (EICR read-clear)`,
 };
 

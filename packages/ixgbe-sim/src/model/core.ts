@@ -81,6 +81,11 @@ export class PortCore {
    * stores made since the model's previous pass is unknown, which some rules must allow for.
    */
   storeFromMemory = false;
+  /**
+   * A store found in the mapped-memory pass now being applied started a device reset: the other
+   * stores of that pass may have come before it in the driver's program order.
+   */
+  resetInPass = false;
   readonly rxEnabled = new Uint8Array(QUEUES);
   readonly txEnabled = new Uint8Array(QUEUES);
   /** PFQDE.QDE per queue: drop when no descriptor, like SRRCTL.DROP_EN. */

@@ -34,6 +34,7 @@ export class MappedSync {
 
   /** Full pass: every watched word, then statistics if they changed. Returns words changed. */
   sync(now: number): number {
+    this.port.core.resetInPass = false;
     const changed = this.scan(0, this.watch.length);
     this.cursor = 0;
     this.publishStats(now);
@@ -48,6 +49,7 @@ export class MappedSync {
     if (from >= n) from = 0;
     const to = Math.min(n, from + POLL_SLICE_WORDS);
     this.cursor = to;
+    this.port.core.resetInPass = false;
     let changed = this.scan(from, to);
     if (changed > 0) {
       // A client store turned up: the driver is configuring the card. The card would have applied

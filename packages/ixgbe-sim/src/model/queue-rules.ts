@@ -56,10 +56,12 @@ export function checkQueueEnable(c: PortCore, q: number, tx: 0 | 1): boolean {
 export function checkRxEnable(c: PortCore, old: number, v: number): void {
   const bar = c.bar;
   const w = R.SECRXCTRL >>> 2;
-  // A store to SECRXCTRL that the model has not applied yet (mapped memory, seen in the same
-  // pass) counts: its order against this one is unknown, so the driver gets the benefit.
+  // Judged only for a trapped store (vfio-user traps RXCTRL and SECRXCTRL). In mapped memory the
+  // three stores of the handshake (RX_DIS set, RXEN, RX_DIS cleared) can all land between two
+  // model passes when the driver's bounded wait for SECRX_RDY runs out first, as the Linux and
+  // DPDK drivers allow; the model then cannot tell whether RX_DIS was ever set.
   const rxDis = ((bar[w] as number) | (c.shadow[w] as number)) & R.SECRXCTRL_RX_DIS;
-  if (((old ^ v) & R.RXCTRL_RXEN) !== 0 && rxDis === 0) {
+  if (((old ^ v) & R.RXCTRL_RXEN) !== 0 && rxDis === 0 && !c.storeFromMemory) {
     c.violations.report(
       V.RXEN_WITHOUT_RX_DIS,
       `RXCTRL.RXEN set to ${v & R.RXCTRL_RXEN} while SECRXCTRL.RX_DIS is 0`,

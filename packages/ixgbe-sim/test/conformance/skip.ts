@@ -53,3 +53,10 @@ export const MTQC_RULE_TEST =
 /** Skip reason for MTQC_RULE_TEST where all of BAR0 is mapped memory (sysfs mode). */
 export const MTQC_RULE_MAPPED =
   "MTQC and RTTDCS are mapped: RTTDCS stores around an MTQC store may all land between two model passes, so the rule is judged for trapped stores only";
+
+/** Title of the receive-enable handshake rule test, judged only when trapped (not in sysfs mode). */
+export const RXEN_RULE_TEST =
+  "rxen-without-secrx-rx-dis: RXCTRL.RXEN changed outside the SECRXCTRL.RX_DIS handshake";
+/** Skip reason for RXEN_RULE_TEST where all of BAR0 is mapped memory (sysfs mode). */
+export const RXEN_RULE_MAPPED =
+  "RXCTRL and SECRXCTRL are mapped: the handshake's stores may all land between two model passes once the driver's bounded SECRX_RDY wait runs out, so the rule is judged for trapped stores only";
