@@ -6,7 +6,8 @@
 # after that section, type-checks it with strict, noUncheckedIndexedAccess and
 # exactOptionalPropertyTypes, and runs the package's CLI through `bunx --no-install` (--help,
 # --version, a bad flag) and as node_modules/.bin/<bin> by itself (shebang, executable bit);
-# l2fwd also forwards for two seconds. A file a package needs but did not ship fails here.
+# hugemem also allocates 8 MiB (`alloc 8M --json`) and l2fwd forwards for two seconds. A file
+# a package needs but did not ship fails here.
 #
 # Prints one line per check and ends with "round trip: N passed, N failed"; exit 1 on a failure.
 # Needs node + npm (Verdaccio 6.8 runs on Node 20), bun, and network access to the npm registry
@@ -152,8 +153,8 @@ declare -A bins=([hugemem]=hugemem [pagemap]=pagemap [pci]=pci [ixgbe-sim]=ixgbe
 declare -A bad_flag=([hugemem]="status --frobnicate" [pagemap]="--frobnicate" [pci]="list --frobnicate"
   [ixgbe-sim]="--frobnicate" [l2fwd]="--frobnicate")
 
-for dir in packages/sys packages/hugemem packages/pagemap packages/mempool packages/pci \
-  packages/vfio packages/ixgbe packages/ixgbe-sim apps/l2fwd; do
+for dir in packages/sys packages/hugemem packages/pagemap packages/mempool packages/dmapool \
+  packages/pci packages/vfio packages/ixgbe packages/ixgbe-sim packages/dma-guard apps/l2fwd; do
   short=${dir#*/}
   name="@dataplane/$short"
   readme="$copy/$dir/README.md"
@@ -228,6 +229,21 @@ for dir in packages/sys packages/hugemem packages/pagemap packages/mempool packa
     pass "$name: bunx $bin ${bad_flag[$short]} -> exit 2, one clear line"
   else
     fail "$name: bunx $bin ${bad_flag[$short]} -> exit 2 naming the flag (got exit $rc)" "$out"
+  fi
+  if [ "$short" = hugemem ]; then
+    # A real allocation from the installed package: 8 MiB of 2 MiB pages, proven, with its SG list.
+    out=$(cd "$project" && timeout 120 bunx --no-install hugemem alloc 8M --json 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ] && node -e '
+      const r = JSON.parse(process.argv[1]);
+      const sum = r.segments.reduce((s, g) => s + g.bytes, 0);
+      process.exit(r.bytes === 8388608 && r.pages === 4 && r.segmentCount === r.segments.length &&
+        sum === r.bytes && r.segmentCount >= 1 ? 0 : 1);
+    ' "$out" 2>/dev/null; then
+      pass "$name: bunx hugemem alloc 8M --json allocates, proves and lists the segments"
+    else
+      fail "$name: bunx hugemem alloc 8M --json (exit $rc)" "$out"
+    fi
   fi
   if [ "$short" = l2fwd ]; then
     # The whole stack from the installed packages: l2fwd starts ixgbe-sim's CLI and its Workers.

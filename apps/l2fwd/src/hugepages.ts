@@ -187,7 +187,7 @@ export function ensureHugepages(
     throw new L2fwdError(
       "HUGEPAGES",
       `not enough hugepages: this run needs ${describeNeed(need)}; only ${status.available} are free. ` +
-        `As root, run: echo ${target} > ${join(fs.path, "nr_hugepages")}   (or: sudo bun run hugemem reserve ${target}); ` +
+        `As root, run: echo ${target} > ${join(fs.path, "nr_hugepages")}   (or: sudo bunx @dataplane/hugemem reserve ${target}); ` +
         "or start l2fwd as root and it reserves them for the run.",
     );
   }

@@ -115,7 +115,7 @@ describe("ensureHugepages", () => {
     expect(e.code).toBe("HUGEPAGES");
     expect(e.message).toBe(
       "not enough hugepages: this run needs 8 x 2 MiB = 16 MiB: 2 ports x (1 queue x (2 pages for 2048 RX buffers + 1 for 576 TX buffers) + 1 for the rings); only 2 are free. " +
-        `As root, run: echo 16 > ${pool.path}/nr_hugepages   (or: sudo bun run hugemem reserve 16); ` +
+        `As root, run: echo 16 > ${pool.path}/nr_hugepages   (or: sudo bunx @dataplane/hugemem reserve 16); ` +
         "or start l2fwd as root and it reserves them for the run.",
     );
     expect(pool.writes).toEqual([]);

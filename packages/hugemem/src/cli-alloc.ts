@@ -1,5 +1,5 @@
 /*
- * bun run hugemem alloc <size> [--page 2M|1G] [--backing memfd|hugetlbfs|anonymous]
+ * bunx hugemem alloc <size> [--page 2M|1G] [--backing memfd|hugetlbfs|anonymous]
  *                             [--contiguous] [--keep-order] [--json] [--hold]
  * Allocates, populates and proves a DMA buffer, its pages in physical order (the shortest SG
  * list; --keep-order skips that) and prints what a device programmer needs. With

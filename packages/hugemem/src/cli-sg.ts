@@ -1,5 +1,5 @@
 /*
- * bun run hugemem sg <pid|self> <address> <bytes> [--page 2M|1G] [--lock] [--json]
+ * bunx hugemem sg <pid|self> <address> <bytes> [--page 2M|1G] [--lock] [--json]
  * The SG list of an existing range of this or another process, every page checked.
  */
 import { pageOption, parseOptions, sizeArgument, UsageError } from "./cli-args.ts";

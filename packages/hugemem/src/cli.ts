@@ -13,7 +13,7 @@ import { type ReserveResult, reserve } from "./reserve.ts";
 import { type PageSizeName, pageSizeName } from "./size.ts";
 import { type HugepageStatus, status } from "./status.ts";
 
-const USAGE = `usage: hugemem <command>   (bunx hugemem, or bun run hugemem in the repository)
+const USAGE = `usage: hugemem <command>   (bunx hugemem, or bunx @dataplane/hugemem anywhere)
 
   status [--json]                  hugepage pools (per NUMA node) and hugetlbfs mounts
   reserve <count> [--size 2M|1G] [--shrink] [--partial]

@@ -34,7 +34,7 @@ export interface ReserveResult {
 export function reserveCommands(count: number, pageSize: number): string {
   return (
     `as root: echo ${count} > ${poolDir(pageSize)}/nr_hugepages` +
-    `, or: bun run hugemem reserve ${count} --size ${pageSizeName(pageSize)}`
+    `, or: bunx @dataplane/hugemem reserve ${count} --size ${pageSizeName(pageSize)}`
   );
 }
 

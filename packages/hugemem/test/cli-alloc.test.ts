@@ -80,7 +80,7 @@ describe("hugemem alloc", () => {
     const r = run("alloc", "100000G");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("NOT_ENOUGH_PAGES");
-    expect(r.stderr).toMatch(/bun run hugemem reserve [0-9]+ --size 2M/);
+    expect(r.stderr).toMatch(/bunx @dataplane\/hugemem reserve [0-9]+ --size 2M/);
     const g = run("alloc", "100000G", "--page", "1G");
     expect(g.code).toBe(1);
     expect(g.stderr).toContain("hugepagesz=1G hugepages=");
@@ -130,7 +130,7 @@ describe("the README's alloc transcript", () => {
   test("has the shape of real output (numbers and addresses aside)", () => {
     if (!need("root and 8 free 2 MiB hugepages", isRoot() && freePages() >= 8)) return;
     const readme = readFileSync(join(import.meta.dir, "../README.md"), "utf8");
-    const block = /```\n\$ bun run hugemem alloc 512M\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    const block = /```\n\$ bunx hugemem alloc 512M\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
     const shown = block.trim().split("\n");
     expect(shown.length).toBeGreaterThanOrEqual(4);
     const shape = (line: string) =>

@@ -36,7 +36,7 @@ describe("errors, each with its fix", () => {
     expect(e.message).toMatch(
       /echo [0-9]+ > \/sys\/kernel\/mm\/hugepages\/hugepages-2048kB\/nr_hugepages/,
     );
-    expect(e.message).toMatch(/bun run hugemem reserve [0-9]+ --size 2M/);
+    expect(e.message).toMatch(/bunx @dataplane\/hugemem reserve [0-9]+ --size 2M/);
     const giant = status().pools.find((p) => p.pageSize === PAGE_1G);
     if (giant !== undefined) {
       const g = errorOf(() => allocate({ bytes: (giant.total + 1) * PAGE_1G, pageSize: "1G" }));
