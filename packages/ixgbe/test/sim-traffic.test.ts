@@ -180,7 +180,10 @@ describeSim("ixgbe-sim: traffic", (path) => {
     const octets = sizes.reduce((sum, s) => sum + wireBytes(s), 0);
     expect(a.readStats()).toMatchObject({ txPackets: sizes.length, txBytes: octets });
     // The receiver strips the CRC, and GORC leaves it out with it.
-    expect(b.readStats()).toMatchObject({ rxPackets: sizes.length, rxBytes: octets - 4 * sizes.length });
+    expect(b.readStats()).toMatchObject({
+      rxPackets: sizes.length,
+      rxBytes: octets - 4 * sizes.length,
+    });
   });
 });
 
