@@ -107,7 +107,7 @@ test("a full run over in-memory ports: live JSON lines, summary, exit 0", async 
   expect(s.verdict).toEqual({ ok: true, validated: true, reasons: [] });
   expect(s.forwarded).toBe(s.traffic.received);
   expect(r.err).toContain("ports closed");
-}, 10000);
+}, 60_000);
 
 test("--quiet prints only the summary", async () => {
   const r = await runBun(["test/fixtures/memory-cli.ts", "-d", "0.3", "-i", "0.1", "--quiet"]);

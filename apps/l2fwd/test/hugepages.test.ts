@@ -189,7 +189,7 @@ describe.skipIf(realWhy !== null)(`hugepagesNeeded against the driver ${realWhy 
         await set.closed;
       }
       expect(driverPages()).toBe(0);
-    }, 15_000);
+    }, 60_000);
   }
 });
 

@@ -118,4 +118,4 @@ test("2 queue pairs forwarded by 2 Workers through the driver's queue handoff", 
   }
   expect(a.blocks.open + b.blocks.open).toBe(0);
   expect(a.nic.mappedBlocks + b.nic.mappedBlocks).toBe(0);
-}, 15_000);
+}, 60_000);

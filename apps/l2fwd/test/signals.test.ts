@@ -26,7 +26,7 @@ test("first SIGINT stops forwarding, prints the summary, closes ports and return
   expect(r.out).toMatch(/validation\s+PASSED/);
   expect(r.err).toContain("ports closed");
   expect(r.err).toContain("hugepages total 4"); // back where it was
-}, 15000);
+}, 60_000);
 
 test("SIGTERM is handled the same way", async () => {
   const r = start(["test/fixtures/memory-cli.ts", "-d", "0", "-i", "0.1", "--json"]);
@@ -40,7 +40,7 @@ test("SIGTERM is handled the same way", async () => {
   expect(lines.at(-1).type).toBe("summary");
   expect(lines.at(-1).forwarded).toBeGreaterThan(0);
   expect(r.err).toContain("ports closed");
-}, 15000);
+}, 60_000);
 
 test("a second signal exits at once with status 130 after the essential cleanup only", async () => {
   const r = start(["test/fixtures/signal-stuck.ts"]);
@@ -52,4 +52,4 @@ test("a second signal exits at once with status 130 after the essential cleanup 
   expect(r.out).toContain("forced by SIGINT");
   expect(r.out).toContain("cleanup: model process");
   expect(r.out).not.toContain("cleanup: report file");
-}, 15000);
+}, 60_000);

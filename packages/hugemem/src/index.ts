@@ -15,3 +15,4 @@ export {
   type NodePool,
   status,
 } from "./status.ts";
+export { hugepageBytesOf, hugepageBytesOfTree, processTree } from "./usage.ts";

@@ -48,4 +48,4 @@ test("1 GiB pages: allocated, aligned, contiguous inside, and returned", async (
   } finally {
     if (grown) reserve(pool.total, "1G", { shrink: true });
   }
-}, 30_000);
+}, 60_000);

@@ -40,7 +40,7 @@ describe("pages come back when a process dies", () => {
       expect(child.signalCode).toBe("SIGKILL");
       expect(await freeBecomes(start)).toBe(start);
       if (mount !== undefined) expect(readdirSync(mount)).toEqual(files);
-    }, 15_000);
+    }, 60_000);
   }
 });
 
@@ -67,6 +67,6 @@ describe("pages come back when a process is killed in the middle of allocate()",
         expect(await freeBecomes(before)).toBe(before);
         if (mount !== undefined) expect(readdirSync(mount)).toEqual(files);
       }
-    }, 20_000);
+    }, 60_000);
   }
 });

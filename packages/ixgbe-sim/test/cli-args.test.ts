@@ -107,7 +107,7 @@ test("ready line, ctl commands, SIGTERM cleanup", async () => {
     rmSync(dir, { recursive: true, force: true });
     rmSync(sysfs, { recursive: true, force: true });
   }
-}, 15_000);
+}, 60_000);
 
 test("wire lists split between specs, never inside one", () => {
   expect(splitWireList("gen,sink")).toEqual(["gen", "sink"]);

@@ -47,10 +47,10 @@ whenAvailable(true, "conformance over sysfs", () => {
   let remote: Remote | null = null;
   beforeAll(async () => {
     remote = await openSysfsRemote();
-  }, 15_000);
+  }, 60_000);
   afterAll(async () => {
     await remote?.close();
-  }, 10_000);
+  }, 60_000);
 
   conformanceSuite("sysfs process", (o) => remoteFactory(remote as Remote)(o), SYSFS_SKIPS);
 });

@@ -17,10 +17,10 @@ whenAvailable(false, "conformance over vfio-user", () => {
   let remote: Remote | null = null;
   beforeAll(async () => {
     remote = await openVfioUserRemote();
-  }, 15_000);
+  }, 60_000);
   afterAll(async () => {
     await remote?.close();
-  }, 10_000);
+  }, 60_000);
 
   conformanceSuite("vfio-user process", (o) => remoteFactory(remote as Remote)(o), {
     [TAIL_RULE_TEST]: TAIL_RULE_MAPPED,

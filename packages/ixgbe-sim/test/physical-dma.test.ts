@@ -121,7 +121,7 @@ describe.skipIf(why !== null)(`physical DMA (${why ?? "root"})`, () => {
       dma.close();
     }
     expect(ownHugeMappings()).toBe(before);
-  }, 20_000);
+  }, 60_000);
 
   test("misses never rescan; refresh() reads smaps only for new shared mappings", async () => {
     const client = new Client();
@@ -140,7 +140,7 @@ describe.skipIf(why !== null)(`physical DMA (${why ?? "root"})`, () => {
     expect(slow.checks).toBe(0);
     await client.send("exit");
     await client.proc.exited;
-  }, 20_000);
+  }, 60_000);
 
   test("a pid that does not exist is refused", () => {
     expect(() => new PhysicalDmaSpace(2 ** 22 + 1)).toThrow(IxgbeSimError);

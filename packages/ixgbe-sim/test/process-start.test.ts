@@ -51,7 +51,7 @@ test("startSim serves openable specs; stop() leaves no process, socket, director
   expect(existsSync(sysfs)).toBe(false);
   expect(hugetlbKb("self")).toBe(mine); // and the client side kept none
   await sim.stop(); // idempotent
-}, 15_000);
+}, 60_000);
 
 test("invalid options are refused before anything starts", async () => {
   const bad = startSim({ ports: 3, wires: ["gen", "sink"] });
@@ -91,7 +91,7 @@ test("--exit-with-parent: the simulator stops and cleans up when its parent is k
     if (alive(pid)) process.kill(pid, "SIGKILL");
     rmSync(socketDir, { recursive: true, force: true });
   }
-}, 10_000);
+}, 60_000);
 
 test("README example", async () => {
   await using sim = await startSim({ ports: 2, wires: ["gen:rate=1k", "sink"] });
@@ -110,4 +110,4 @@ test("README example", async () => {
     "wire",
     "transport",
   ]);
-}, 10_000);
+}, 60_000);

@@ -32,7 +32,7 @@ whenAvailable(
       }
       sim = await startSim({ ports: 1, wires: ["null"], sysfs: root, linkDelayMs: 1 });
       ctl = new ControlClient(sim.controlPath);
-    }, 15_000);
+    }, 60_000);
     afterAll(async () => {
       ctl.close();
       await sim.stop();

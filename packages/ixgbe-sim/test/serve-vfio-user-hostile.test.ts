@@ -21,7 +21,7 @@ const vmKiB = () =>
 
 beforeAll(async () => {
   sim = await startSim({ ports: 2, wires: ["null", "null"] });
-}, 15_000);
+}, 60_000);
 afterAll(() => sim.stop());
 
 /** A memfd of `bytes` (sparse), sealable or not. */
@@ -82,4 +82,4 @@ test("a hostile DMA_MAP client cannot crash or bloat the simulator; both ports k
   } finally {
     for (const fd of [small, loose, big]) close(fd);
   }
-}, 30_000);
+}, 60_000);

@@ -21,7 +21,7 @@ const port = async () => (await sim.control(0, "stats")) as PortView;
 beforeAll(async () => {
   sim = await startSim({ ports: 1, wires: ["null"] });
   socket = (sim.specs[0] as string).slice("vfio-user:".length);
-}, 15_000);
+}, 60_000);
 afterAll(() => sim.stop());
 
 test("config space: IDs, class, BAR sizing and the command register mask", () => {

@@ -139,7 +139,7 @@ describe.skipIf(why !== null)(`tap (${why ?? "root"})`, () => {
     }
     expect(Bun.spawnSync(["ip", "netns", "list"]).stdout.toString()).not.toContain(NS);
     expect(Bun.spawnSync(["ip", "link", "show", IF], { stderr: "ignore" }).exitCode).not.toBe(0);
-  }, 20_000);
+  }, 60_000);
 
   test("a name taken by a non-TAP device fails with TAP_FAILED", () => {
     try {

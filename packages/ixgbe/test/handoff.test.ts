@@ -233,7 +233,7 @@ describe("a Worker drives the queues", () => {
       expect(side.blocks.open).toBe(0);
       expect(side.nic.mappedBlocks).toBe(0);
     }
-  }, 15_000);
+  }, 60_000);
 });
 
 // Polls `done` (yielding to the event loop) until true; fails with the Workers' reports.

@@ -48,7 +48,7 @@ describeSim("ixgbe-sim: faults during traffic", (path) => {
     rig.call(0, "link-flap", { ms: 150 });
     const seen: boolean[] = [];
     const bufs = new Uint32Array(64);
-    const deadline = performance.now() + 3000;
+    const deadline = performance.now() + 20_000;
     while (performance.now() < deadline && !(seen.includes(false) && seen.at(-1) === true)) {
       const up = dev.link().up;
       if (seen.at(-1) !== up) seen.push(up);
@@ -91,15 +91,15 @@ describeSim("ixgbe-sim: faults during traffic", (path) => {
 
     rig.call(0, "dma-fault", { targets: ["tx-ring"] });
     send(dev, 8);
-    await until(() => rig.model(0).queuesStopped === 2, 2000, "the TX ring fault");
+    await until(() => rig.model(0).queuesStopped === 2, 20_000, "the TX ring fault");
     expect(dev.health()).toMatchObject({ ok: false, stoppedTx: [0] });
     await dev.recover();
     const sinkFrames = () => (rig.wire(0) as { tx: { frames: number } }).tx.frames;
     const sinkBefore = sinkFrames();
     expect(send(dev, 8)).toBe(8);
-    await until(() => sinkFrames() >= sinkBefore + 8, 2000, "TX after recovery");
+    await until(() => sinkFrames() >= sinkBefore + 8, 20_000, "TX after recovery");
     expect(dev.txPool(0).available).toBe(dev.txPool(0).count - dev.txQueue(0).inFlight);
-  }, 15_000);
+  }, 60_000);
 
   test("a device reset behind the driver's back: health() reports it, recover() restores traffic", async () => {
     await using rig = await SimRig.start(path, { wires: ["gen:rate=100k,flows=16"] });
@@ -118,5 +118,5 @@ describeSim("ixgbe-sim: faults during traffic", (path) => {
     expect(dev.rss?.table.length).toBe(128);
     expect(await drain(dev, 100)).toBeGreaterThan(0);
     expect(dev.rxPool(0).available).toBe(dev.rxPool(0).count - 128); // no buffer lost
-  }, 15_000);
+  }, 60_000);
 });

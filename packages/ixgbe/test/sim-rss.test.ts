@@ -62,5 +62,5 @@ describeSim("ixgbe-sim: RSS", (path) => {
     const s = dev.readStats();
     expect(s.rxQueues.map((x) => x.packets)).toEqual(perQueue);
     expect(s.rxQueues.map((x) => x.swPackets)).toEqual(perQueue);
-  }, 15_000);
+  }, 60_000);
 });

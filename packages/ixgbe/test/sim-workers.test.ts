@@ -49,8 +49,8 @@ describeSim("ixgbe-sim: queues driven by a Worker", (path) => {
     const sunk = () => rig.wire(1).frames ?? 0;
     try {
       worker.postMessage({ handoff, stop });
-      await until(() => seen("attached"), 5000, "the Worker to attach");
-      await until(() => sunk() >= 300, 5000, "frames forwarded by the Worker");
+      await until(() => seen("attached"), 20_000, "the Worker to attach");
+      await until(() => sunk() >= 300, 20_000, "frames forwarded by the Worker");
       // The Worker's software counters and the card's counters, read here while it runs.
       const live = a.readStats();
       expect(live.rxQueues[0]?.swPackets).toBeGreaterThanOrEqual(300);
@@ -60,7 +60,7 @@ describeSim("ixgbe-sim: queues driven by a Worker", (path) => {
       rig.call(0, "link-down"); // the generator stops; let the Worker forward what is left
       await Bun.sleep(50);
       Atomics.store(stop, 0, 1);
-      await until(() => seen("detached"), 5000, "the Worker to detach");
+      await until(() => seen("detached"), 20_000, "the Worker to detach");
     } finally {
       Atomics.store(stop, 0, 1);
       worker.terminate();
@@ -74,7 +74,7 @@ describeSim("ixgbe-sim: queues driven by a Worker", (path) => {
     // A full TX ring (the simulator starved of CPU for a while) makes the Worker drop.
     expect(sent).toBeGreaterThan(0);
     expect(sent).toBeLessThanOrEqual(received);
-    await until(() => sunk() === sent, 2000, "the sink to see every frame sent");
+    await until(() => sunk() === sent, 20_000, "the sink to see every frame sent");
     // The card drops while no Worker serves the ring, so the sink misses frames: none may
     // arrive twice, out of order or changed beyond the touched byte.
     expect(rig.wire(1)).toMatchObject({ duplicated: 0, reordered: 0, corrupted: 0 });
@@ -95,5 +95,5 @@ describeSim("ixgbe-sim: queues driven by a Worker", (path) => {
       3000,
       "a frame on the main thread",
     );
-  }, 20_000);
+  }, 60_000);
 });

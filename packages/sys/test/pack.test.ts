@@ -36,4 +36,4 @@ test("packs, installs into a fresh project and imports", () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}, 30_000);
+}, 60_000);

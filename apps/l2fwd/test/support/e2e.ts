@@ -4,6 +4,7 @@
  * failure, elsewhere the test is skipped with the reason.
  */
 import { readFileSync } from "node:fs";
+import { hugepageBytesOfTree } from "@dataplane/hugemem";
 import { buildConfig } from "../../src/args.ts";
 import type { L2fwdConfig } from "../../src/config.ts";
 import type { QueueCounts } from "../../src/device-port.ts";
@@ -82,13 +83,20 @@ export async function forwardOnce(
   }
 }
 
-/** Waits up to `ms` for HugePages_Free to be back at `start` (other jobs may hold pages). */
-export async function hugepagesBack(start: number, ms = 5000): Promise<number> {
+/** Hugepage bytes this test process and its descendants (l2fwd, ixgbe-sim) have mapped. */
+export const hugepagesOfTree = (): number => hugepageBytesOfTree();
+
+/**
+ * Waits up to `ms` for this process tree's hugepage usage to be back at `start` (a child that
+ * was just stopped may still be exiting) and returns the last value seen. Its own usage, which
+ * no other job on the machine moves, so the caller can compare it exactly.
+ */
+export async function hugepagesBack(start: number, ms = 10_000): Promise<number> {
   const end = Date.now() + ms;
-  let free = hugepagesFree();
-  while (free < start && Date.now() < end) {
-    await Bun.sleep(50);
-    free = hugepagesFree();
+  let now = hugepagesOfTree();
+  while (now !== start && Date.now() < end) {
+    await Bun.sleep(20);
+    now = hugepagesOfTree();
   }
-  return free;
+  return now;
 }

@@ -48,7 +48,7 @@ export class Running {
   }
 
   /** Resolves once stdout contains `text` (or matches it); rejects after `ms`. */
-  async waitFor(text: string | RegExp, ms = 4000): Promise<void> {
+  async waitFor(text: string | RegExp, ms = 20_000): Promise<void> {
     const end = Date.now() + ms;
     while (typeof text === "string" ? !this.out.includes(text) : !text.test(this.out)) {
       if (Date.now() > end)

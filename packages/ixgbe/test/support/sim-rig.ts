@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
+import { hugepageBytesOfTree } from "@dataplane/hugemem";
 import { geteuid } from "@dataplane/sys";
 import { ControlClient } from "../../../ixgbe-sim/src/control/client.ts";
 import { type SimHandle, startSim } from "../../../ixgbe-sim/src/runtime/start.ts";
@@ -62,12 +63,13 @@ export class SimRig {
     readonly path: SimPath,
     readonly sim: SimHandle,
     readonly ctl: ControlClient,
+    /** Hugepage bytes this test process tree had mapped before the simulator started. */
     private readonly hugeAtStart: number,
   ) {}
 
   /** Starts a simulator with one port per wire spec. */
   static async start(path: SimPath, o: RigOptions): Promise<SimRig> {
-    const huge = hugePagesFree();
+    const huge = hugepageBytesOfTree();
     const sysfs = path === "sysfs" ? `/dev/shm/ixgbe-e2e-${process.pid}-${rigCount++}` : undefined;
     const sim = await startSim({
       ports: o.wires.length,
@@ -110,7 +112,7 @@ export class SimRig {
       // the restart take effect (a few passes plus the link delay), then wait for the link.
       if (options.waitForLink !== false) {
         await Bun.sleep(30);
-        await until(() => this.model(port).link.up && dev.link().up, 3000, "the link to settle");
+        await until(() => this.model(port).link.up && dev.link().up, 20_000, "the link to settle");
       }
     }
     return dev;
@@ -170,12 +172,12 @@ export class SimRig {
     if (errors.length > 0) throw errors[0];
     // Nothing of ours stays mapped: no hugepage memory, no simulator BAR.
     expect(ownMappings()).toEqual([]);
-    // CI runs one package at a time, so the pool count must be back exactly. Elsewhere other
-    // jobs allocate and free pages meanwhile, and the mapping check above is what holds.
-    if (process.env.CI === "true") {
-      await until(() => hugePagesFree() === this.hugeAtStart, 2000, "hugepages").catch(() => {});
-      expect(hugePagesFree()).toBe(this.hugeAtStart);
-    }
+    // And this process tree (the test and the simulator it started) holds exactly the hugepages
+    // it held before: its own usage, which no other job on the machine moves.
+    await until(() => hugepageBytesOfTree() === this.hugeAtStart, 20_000, "hugepages").catch(
+      () => {},
+    );
+    expect(hugepageBytesOfTree()).toBe(this.hugeAtStart);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
