@@ -6,7 +6,7 @@
  */
 import { writeSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { issueSentence, optionErrorSentence, versionLine } from "@dataplane/sys";
+import { allowedCpus, issueSentence, optionErrorSentence, versionLine } from "@dataplane/sys";
 import pkg from "../package.json" with { type: "json" };
 import { runCtl } from "./control/ctl.ts";
 import { IxgbeSimError } from "./errors.ts";
@@ -108,6 +108,18 @@ const flagOf = (path: readonly PropertyKey[]) =>
 const num = (s: string | undefined): number | undefined =>
   s === undefined ? undefined : /^\s*-?\d+(\.\d+)?\s*$/.test(s) ? Number(s) : Number.NaN;
 
+/** CPUs as a short list: "0-3,6". */
+function cpuList(cpus: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < cpus.length; ) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === (cpus[j] as number) + 1) j++;
+    parts.push(i === j ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
 /** Starts serving; resolves when stopped. */
 async function serve(argv: string[]): Promise<number> {
   const f = parseFlags(argv);
@@ -140,6 +152,15 @@ async function serve(argv: string[]): Promise<number> {
   });
   if (!parsed.success) usageError(issueSentence(parsed.error.issues, flagOf));
   const opts = parsed.data;
+  // Checked before anything starts: pinning fails only once the loop runs, after "ready".
+  if (opts.pin !== null) {
+    const cpus = allowedCpus();
+    if (!cpus.includes(opts.pin)) {
+      usageError(
+        `--pin ${opts.pin} is not a CPU this process may run on; use one of ${cpuList(cpus)}`,
+      );
+    }
+  }
   const log = (line: string) => {
     try {
       // Synchronous: a parent that died leaves a broken pipe, and buffered writes to it would

@@ -47,6 +47,21 @@ test("usage errors exit 2 and say what is wrong", () => {
   }
 });
 
+test("--pin of a CPU this process may not use is a usage error before anything starts", () => {
+  const dir = mkdtempSync("/tmp/ixgbe-sim-cli-");
+  try {
+    const r = run(["--ports", "1", "--wire", "null", "--pin", "4095", "--socket-dir", `${dir}/s`]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe(""); // no ready line
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toContain("--pin 4095 is not a CPU this process may run on; use one of ");
+    expect(r.err).not.toContain("    at ");
+    expect(existsSync(`${dir}/s`)).toBe(false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("ready line, ctl commands, SIGTERM cleanup", async () => {
   const dir = mkdtempSync("/tmp/ixgbe-sim-cli-");
   const sysfs = `/dev/shm/ixgbe-sim-cli-${process.pid}`;
