@@ -167,6 +167,18 @@ export interface L2fwdConfig extends Omit<ParsedConfig, "duration" | "sim"> {
 }
 
 /**
+ * A bare `cable` on port `i` gets its peer: the other port when that port's wire is a cable too
+ * (the two ports back to back), else port `i` itself (a loopback plug: the port receives what
+ * it sends). ixgbe-sim wants the peer named (cable:pN) on both ends.
+ */
+function peerCable(spec: string, i: number, wires: readonly string[]): string {
+  if (spec !== "cable") return spec;
+  const other = 1 - i;
+  const o = wires[other];
+  return o === "cable" || o === `cable:p${i}` ? `cable:p${other}` : `cable:p${i}`;
+}
+
+/**
  * Fills in what depends on other keys: duration (10 s with the embedded model, else until
  * Ctrl-C) and the wires, where a bare `gen` gets sim.rate (default DEFAULT_SIM_RATE), size
  * and flows. Returns an error
@@ -188,7 +200,8 @@ export function resolveConfig(p: ParsedConfig): L2fwdConfig | string {
       .split("+")
       .map((t) => (t === "gen" ? `gen:${genOptions.join(",")}` : t))
       .join("+");
-  const wires = (p.sim.wires ?? DEFAULT_WIRES).map(expand) as [string, string];
+  const given = p.sim.wires ?? DEFAULT_WIRES;
+  const wires = given.map((spec, i) => expand(peerCable(spec, i, given))) as [string, string];
   const { sim: _sim, duration, ...rest } = p;
   return {
     ...rest,

@@ -44,7 +44,9 @@ Embedded model (only without devices):
                              ports by a comma) [gen+sink,gen+sink]. Kinds:
                                gen[:rate=R,size=S,flows=F,count=N]  traffic generator
                                sink                                 validating sink
-                               cable[:PORT]                         the other port's wire
+                               cable[:pN]                           back to back with port N; bare
+                                                                    cable: the other port if its wire
+                                                                    is a cable too, else itself (loop)
                                tap:IF | pcap:FILE | pcap-in:FILE | null
                              join two with + (gen+sink: traffic in both directions)
       --sim-rate <r>         generator rate in frames/s (1000, 250k, 1.5M or max) [100k]

@@ -108,7 +108,7 @@ describe("flags", () => {
   test("sim wires: one flag with a comma list or repeated, options folded into bare gen", () => {
     expect(run(["--sim-wire", "gen+sink,cable"]).sim.wires).toEqual([
       "gen:rate=100k+sink",
-      "cable",
+      "cable:p1",
     ]);
     expect(run(["--sim-wire", "gen:rate=1M,size=60+sink", "--sim-wire", "sink"]).sim.wires).toEqual(
       ["gen:rate=1M,size=60+sink", "sink"],
@@ -209,4 +209,19 @@ test("the README's config file example is valid", () => {
   const c = run(["--config", file("readme.yaml", yaml as string)]);
   expect(c).toMatchObject({ batch: 64, ringSize: 1024, queues: 2, mode: "mac", interval: 0.5 });
   expect(c.sim.wires).toEqual(["gen:rate=2M,flows=128+sink", "gen:rate=2M,flows=128+sink"]);
+});
+
+describe("a bare cable gets its peer", () => {
+  const wires = (w: string[]) => buildConfig({}, { sim: { wires: w } }, new Set(["sim"])).sim.wires;
+  test("cable on both ports: back to back", () => {
+    expect(wires(["cable", "cable"])).toEqual(["cable:p1", "cable:p0"]);
+    expect(wires(["cable:p1", "cable"])).toEqual(["cable:p1", "cable:p0"]);
+  });
+  test("cable beside another wire: a loopback plug on that port (the help's gen+sink,cable)", () => {
+    expect(wires(["gen+sink", "cable"])[1]).toBe("cable:p1");
+    expect(wires(["cable", "null"])[0]).toBe("cable:p0");
+  });
+  test("a named peer is left as written", () => {
+    expect(wires(["null", "cable:p1"])).toEqual(["null", "cable:p1"]);
+  });
 });
