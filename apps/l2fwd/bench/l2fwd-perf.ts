@@ -1,17 +1,21 @@
 /*
  * The forwarder's performance report: 64-byte frames at batch sizes 1..256 with 1 and 2 queue
- * pairs, written to docs/perf/ as markdown, JSON and an SVG plot.
+ * pairs, written as markdown, JSON and an SVG plot (docs/perf/ holds the committed one).
  *
  *   bun run bench:l2fwd                      against the embedded ixgbe-sim model
  *   bun run bench:l2fwd --backend memory     the forwarding loop alone, over in-memory ports
  *
- * Options: --seconds <s per run> (2), --warmup <s per point> (0.5), --repeat <runs per point> (3),
- * --batches 1,2,...,256, --queues 1,2, --out <dir>. Each point is the median of its runs: on a
- * small shared machine single runs scatter widely.
+ * Options (--help): --seconds <s per run> (2), --warmup <s per point> (0.5), --repeat <runs per
+ * point> (3), --batches 1,2,...,256, --queues 1,2, --out <dir> (default: a new temporary
+ * directory; --out docs/perf regenerates the committed report). Each point is the median of its
+ * runs: on a small shared machine single runs scatter widely.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { issueSentence, optionErrorSentence } from "@dataplane/sys";
+import { z } from "zod";
 import { buildConfig } from "../src/args.ts";
 import { ensureHugepages, hugepagesNeeded } from "../src/hugepages.ts";
 import { memoryPortPair } from "../src/memory-port.ts";
@@ -25,30 +29,113 @@ import { gbps } from "../src/stats.ts";
 
 const FRAME_BYTES = 64; // on the wire, CRC included: 60 bytes of frame data
 
-const { values } = parseArgs({
-  args: process.argv.slice(2),
-  options: {
-    backend: { type: "string", default: "sim" },
-    seconds: { type: "string", default: "2" },
-    warmup: { type: "string", default: "0.5" },
-    repeat: { type: "string", default: "3" },
-    batches: { type: "string", default: "1,2,4,8,16,32,64,128,256" },
-    queues: { type: "string", default: "1,2" },
-    out: { type: "string", default: resolve(import.meta.dir, "../../../docs/perf") },
-  },
-  strict: true,
-});
-const backend = values.backend;
-if (backend !== "sim" && backend !== "memory") {
-  console.error(`--backend must be sim or memory, got ${JSON.stringify(backend)}`);
+const USAGE = `usage: bun run bench:l2fwd [options]
+
+Forwards 64-byte frames at each batch size and queue count, prints one line per point (the
+median of --repeat runs), and writes a report (markdown, JSON, SVG plot).
+
+  --backend sim|memory   sim: l2fwd on the driver against the embedded ixgbe-sim;
+                         memory: the forwarding loop alone over in-memory ports    [sim]
+  --seconds S            seconds per run, more than 0 and at most 3600             [2]
+  --warmup S             seconds of warm-up per point, 0..3600                     [0.5]
+  --repeat N             runs per point (the median is reported), 1..100           [3]
+  --batches LIST         batch sizes, comma-separated, each 1..512   [1,2,4,8,16,32,64,128,256]
+  --queues LIST          queue pair counts, comma-separated, each 1..16            [1,2]
+  --out DIR              where the report goes (docs/perf to update the committed one)
+                         [a new directory under the system's temporary directory]
+  -h, --help             this text`;
+
+/** `bench:l2fwd: <sentence>; see --help`, exit 2: the one error style of the project's CLIs. */
+function usageError(sentence: string): never {
+  console.error(`bench:l2fwd: ${sentence}; see bun run bench:l2fwd --help`);
   process.exit(2);
 }
-const seconds = Number(values.seconds);
-const warmup = Number(values.warmup);
-const repeat = Math.max(1, Math.floor(Number(values.repeat)));
-const list = (s: string) => s.split(",").map((v) => Number(v.trim()));
-const batches = list(values.batches);
-const queueCounts = list(values.queues);
+
+const FLAGS = [
+  "--backend",
+  "--seconds",
+  "--warmup",
+  "--repeat",
+  "--batches",
+  "--queues",
+  "--out",
+  "--help",
+];
+let values: Record<string, string | boolean | undefined>;
+try {
+  values = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      backend: { type: "string" },
+      seconds: { type: "string" },
+      warmup: { type: "string" },
+      repeat: { type: "string" },
+      batches: { type: "string" },
+      queues: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  }).values;
+} catch (e) {
+  usageError(optionErrorSentence(e, FLAGS));
+}
+if (values.help === true) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+/** A decimal number, or NaN (so that "abc", "" and "1e3x" are refused, not read as 0). */
+const decimal = (s: string) => (/^\s*\d+(\.\d+)?\s*$/.test(s) ? Number(s) : Number.NaN);
+const numberIn = (flag: string, min: number, max: number, minExclusive = false) =>
+  z.string().transform((s, ctx) => {
+    const v = decimal(s);
+    if (!Number.isFinite(v) || (minExclusive ? v <= min : v < min) || v > max) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${flag} must be a number ${minExclusive ? "more than" : "from"} ${min}${minExclusive ? " and at most" : " to"} ${max}, not ${JSON.stringify(s)}`,
+      });
+      return z.NEVER;
+    }
+    return v;
+  });
+const intList = (flag: string, min: number, max: number) =>
+  z.string().transform((s, ctx) => {
+    const list = s.split(",").map((v) => decimal(v));
+    if (list.some((v) => !Number.isInteger(v) || v < min || v > max)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${flag} must be a comma-separated list of whole numbers from ${min} to ${max}, not ${JSON.stringify(s)}`,
+      });
+      return z.NEVER;
+    }
+    return list;
+  });
+const Options = z.object({
+  backend: z.enum(["sim", "memory"]).default("sim"),
+  seconds: numberIn("--seconds", 0, 3600, true).default(2),
+  warmup: numberIn("--warmup", 0, 3600).default(0.5),
+  repeat: numberIn("--repeat", 1, 100)
+    .refine(Number.isInteger, "--repeat must be a whole number")
+    .default(3),
+  batches: intList("--batches", 1, 512).default([1, 2, 4, 8, 16, 32, 64, 128, 256]),
+  queues: intList("--queues", 1, 16).default([1, 2]),
+  out: z.string().min(1).optional(),
+});
+const parsed = Options.safeParse({ ...values, help: undefined });
+if (!parsed.success) {
+  const issue = parsed.error.issues[0];
+  usageError(
+    issue?.code === "custom"
+      ? issue.message
+      : issueSentence(parsed.error.issues, (path) => `--${String(path[0])}`),
+  );
+}
+const { backend, seconds, warmup, repeat } = parsed.data;
+const batches = parsed.data.batches;
+const queueCounts = parsed.data.queues;
+// The committed report is rewritten only when asked for (--out docs/perf).
+const outDir = parsed.data.out ?? mkdtempSync(join(tmpdir(), "bench-l2fwd-"));
 
 async function open(queues: number, batch: number): Promise<{ set: PortSet; release: () => void }> {
   if (backend === "memory")
@@ -98,7 +185,8 @@ const points: PerfPoint[] = [];
 try {
   for (const q of queueCounts) {
     for (const b of batches) {
-      await measure(q, b, warmup); // let the JIT settle on this batch size first
+      // Let the JIT settle on this batch size first (a duration of 0 would mean "until stopped").
+      if (warmup > 0) await measure(q, b, warmup);
       const runs: PerfPoint[] = [];
       for (let r = 0; r < repeat; r++) runs.push(await measure(q, b, seconds));
       runs.sort((x, y) => x.mpps - y.mpps);
@@ -129,14 +217,14 @@ const report: PerfReport = {
   points,
 };
 const base = memory ? "l2fwd-memory" : "l2fwd";
-mkdirSync(values.out, { recursive: true });
-writeFileSync(join(values.out, `${base}.json`), reportJson(report));
-writeFileSync(join(values.out, `${base}.md`), reportMarkdown(report, `${base}.svg`));
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, `${base}.json`), reportJson(report));
+writeFileSync(join(outDir, `${base}.md`), reportMarkdown(report, `${base}.svg`));
 writeFileSync(
-  join(values.out, `${base}.svg`),
+  join(outDir, `${base}.svg`),
   renderPlot(points, {
     title: report.title,
     subtitle: `${FRAME_BYTES}-byte frames, ${describeMachine(machine)}`,
   }),
 );
-console.log(`wrote ${join(values.out, base)}.{md,json,svg}`);
+console.log(`wrote ${join(outDir, base)}.{md,json,svg}`);

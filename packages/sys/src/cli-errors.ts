@@ -80,6 +80,9 @@ export function optionErrorSentence(error: unknown, flags: readonly string[]): s
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       if (/argument missing/.test(message)) return `${quoted} needs a value`;
       if (/does not take an argument/.test(message)) return `${quoted} takes no value`;
+      // "--seconds -1": parseArgs will not take a value that looks like an option.
+      if (/argument is ambiguous/.test(message))
+        return `${quoted} was given a value starting with "-" (a negative number or a flag); negative values are not accepted, and any other such value is written ${quoted}=VALUE`;
       return message.split("\n")[0] ?? message;
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL": {
       const arg = /'([^']*)'/.exec(message)?.[1] ?? "";

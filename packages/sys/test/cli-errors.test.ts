@@ -47,6 +47,9 @@ test("parseArgs errors become one sentence listing the valid flags", () => {
   expect(fail(["--ports"])).toBe("--ports needs a value");
   expect(fail(["--help=1"])).toBe("--help takes no value");
   expect(fail(["extra"])).toBe('unexpected argument "extra": this command takes only options');
+  expect(fail(["--ports", "-1"])).toBe(
+    '--ports was given a value starting with "-" (a negative number or a flag); negative values are not accepted, and any other such value is written --ports=VALUE',
+  );
   expect(optionErrorSentence(new Error("other"), flags)).toBe("other");
 });
 
