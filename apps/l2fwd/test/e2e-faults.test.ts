@@ -33,48 +33,49 @@ describe.skipIf(why !== null)(`l2fwd faults ${why ?? ""}`, () => {
       const start = hugepagesOfTree();
       const config = embeddedConfig({ ringSize: 2048, sim: { rate: "10k" } });
       const lines: Line[] = [];
-      const s = settings(config, {
-        duration: 3.5,
-        interval: 0.25,
-        quiet: false,
-        json: true,
-        workers,
-      });
+      // Until stopped: each step waits for what it needs to see, however slow the machine is.
+      const s = settings(config, { duration: 0, interval: 0.1, quiet: false, json: true, workers });
+      const events = () => lines.filter((l) => l.type === "event");
+      const at = (port: number, kind: string) =>
+        events().find((e) => e.port === port && e.kind === kind)?.elapsed ?? Number.NaN;
+      /** Waits for a statistics line, wholly after `t`, in which every port transmitted. */
+      const forwardingAfter = (t: number) =>
+        waitFor(async () =>
+          lines.some(
+            (l) =>
+              l.type === "interval" &&
+              l.elapsed > t + s.interval &&
+              (l.ports ?? []).length === 2 &&
+              (l.ports ?? []).every((p) => p.txMpps > 0),
+          )
+            ? true
+            : null,
+        );
+      const seen = (port: number, kind: string) =>
+        waitFor(async () => (Number.isNaN(at(port, kind)) ? null : at(port, kind)));
       const { summary } = await forwardOnce(
         config,
         s,
-        async (set) => {
+        async (set, stop) => {
           const sim = set.sim;
           if (sim === null) throw new Error("no embedded model");
-          await Bun.sleep(600);
-          sim.control(0, "link-flap", { ms: 200 });
-          await Bun.sleep(1200);
-          sim.control(1, "reset");
+          await forwardingAfter(0);
+          await sim.control(0, "link-flap", { ms: 200 });
+          await forwardingAfter(await seen(0, "link-up")); // both directions again after the flap
+          await sim.control(1, "reset");
+          await forwardingAfter(await seen(1, "recovered")); // and after the reset
+          stop();
         },
         (l) => lines.push(JSON.parse(l) as Line),
       );
-      const events = lines.filter((l) => l.type === "event");
-      const at = (port: number, kind: string) =>
-        events.find((e) => e.port === port && e.kind === kind)?.elapsed ?? Number.NaN;
       expect(at(0, "link-down")).toBeLessThan(at(0, "link-up"));
       expect(at(1, "fault")).toBeGreaterThan(at(0, "link-up"));
-      expect(events.find((e) => e.kind === "fault")?.message).toContain("device reset");
+      expect(events().find((e) => e.kind === "fault")?.message).toContain("device reset");
       expect(at(1, "recovered")).toBeGreaterThanOrEqual(at(1, "fault"));
       // Only the port that failed was touched.
       expect(
-        events.filter((e) => e.port === 0 && (e.kind === "fault" || e.kind === "recovered")),
+        events().filter((e) => e.port === 0 && (e.kind === "fault" || e.kind === "recovered")),
       ).toEqual([]);
-      // Both directions forward again after the flap and after the reset.
-      const intervals = lines.filter((l) => l.type === "interval");
-      const windows = [
-        [at(0, "link-up"), at(1, "fault") - 0.3],
-        [at(1, "recovered"), Number.POSITIVE_INFINITY],
-      ];
-      for (const [from, to] of windows as [number, number][]) {
-        const later = intervals.filter((l) => l.elapsed > from + 0.3 && l.elapsed < to);
-        expect(later.length).toBeGreaterThan(0);
-        for (const l of later) for (const p of l.ports ?? []) expect(p.txMpps).toBeGreaterThan(0);
-      }
       // Frames lost in the rings at the reset are within the in-flight allowance.
       expect(summary.verdict.reasons).toEqual([]);
       expect(await hugepagesBack(start)).toBe(start);

@@ -58,19 +58,30 @@ export interface AfterRun {
 
 /**
  * Opens the embedded model's ports for `config`, forwards for `s`, closes everything and
- * waits until the model process is gone. `during` runs while forwarding (fault injection).
+ * waits until the model process is gone. `during` runs while forwarding (fault injection); it
+ * may end a run of duration 0 with `stop()`, and is stopped itself if it throws.
  */
 export async function forwardOnce(
   config: L2fwdConfig,
   s: RunSettings,
-  during?: (set: DevicePortSet) => Promise<void>,
+  during?: (set: DevicePortSet, stop: () => void) => Promise<void>,
   out: (line: string) => void = () => {},
 ): Promise<{ summary: RunSummary; set: DevicePortSet; after: AfterRun }> {
   const set = await openPorts(config, { sim: { linkDelayMs: 5 }, notice: out });
   let after: AfterRun = { queues: [], counters: [] };
+  const flag = new Int32Array(1);
+  const stop = () => Atomics.store(flag, 0, 1);
   try {
-    const running = runForwarding(set, s, new Int32Array(1), out);
-    if (during) await during(set);
+    const running = runForwarding(set, s, flag, out);
+    if (during) {
+      try {
+        await during(set, stop);
+      } catch (e) {
+        stop();
+        await running.catch(() => {});
+        throw e;
+      }
+    }
     const summary = await running;
     after = {
       queues: set.ports.map((p) => p.queueCounts()),
