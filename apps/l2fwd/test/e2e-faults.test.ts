@@ -92,7 +92,9 @@ describe.skipIf(why !== null)(`l2fwd faults ${why ?? ""}`, () => {
       await l2fwd.waitFor(/"txMpps":0\.0[0-9]*[1-9]/, 15_000);
       expect(readdirSync(tmp).length).toBe(1); // ixgbe-sim-XXXXXX
       l2fwd.proc.kill("SIGINT");
-      await Bun.sleep(20); // inside the 200 ms drain
+      // The first one was taken (l2fwd says so), and it is now draining for 200 ms: the second.
+      const running = l2fwd;
+      await waitFor(async () => (running.err.includes("SIGINT: stopping") ? true : null));
       l2fwd.proc.kill("SIGINT");
       expect(await l2fwd.exit()).toBe(130);
       expect(l2fwd.err).toContain("SIGINT again: exiting now");
@@ -103,6 +105,27 @@ describe.skipIf(why !== null)(`l2fwd faults ${why ?? ""}`, () => {
       rmSync(tmp, { recursive: true, force: true });
     }
     expect(await hugepagesBack(start)).toBe(start);
+  }, 60_000);
+
+  test("SIGKILL of l2fwd: its embedded model exits and leaves no socket directory", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "l2fwd-kill-"));
+    let l2fwd: Running | null = null;
+    try {
+      l2fwd = new Running(["src/main.ts", "-d", "0", "--json", "-i", "0.2"], { TMPDIR: tmp });
+      await l2fwd.waitFor(/"txMpps":0\.0[0-9]*[1-9]/);
+      expect(readdirSync(tmp).length).toBe(1); // ixgbe-sim-XXXXXX
+      const model = processesMentioning(tmp);
+      expect(model.length).toBeGreaterThan(0);
+      l2fwd.proc.kill("SIGKILL");
+      await l2fwd.exit();
+      // The model notices its parent is gone, stops, and removes the directory it was given.
+      await waitFor(async () => (model.every((pid) => !isRunning(pid)) ? true : null));
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      l2fwd?.kill();
+      for (const pid of processesMentioning(tmp)) process.kill(pid, "SIGKILL");
+      rmSync(tmp, { recursive: true, force: true });
+    }
   }, 60_000);
 
   test("SIGKILL: the model resets the device and keeps nothing of l2fwd's memory", async () => {

@@ -44,6 +44,7 @@ options:
   --reset-ms MS        CTRL.RST takes MS (default 1); --auto-read-ms MS: EEC.ARD after MS
                        (default 2); --dma-init-ms MS: RDRXCTL.DMAIDONE after MS (default 2)
   --exit-with-parent   exit when the parent process dies
+  --own-socket-dir     remove the socket directory when stopping, although it existed
   -h, --help           this text
   -V, --version        print the version
 
@@ -74,6 +75,7 @@ function parseFlags(argv: string[]) {
         queues: { type: "string" },
         "manual-clock": { type: "boolean" },
         "exit-with-parent": { type: "boolean" },
+        "own-socket-dir": { type: "boolean" },
         lenient: { type: "boolean" },
         "strict-fatal": { type: "boolean" },
         "reset-ms": { type: "string" },
@@ -100,6 +102,7 @@ const FLAG_OF: Record<string, string> = {
   queues: "--queues",
   manualClock: "--manual-clock",
   exitWithParent: "--exit-with-parent",
+  ownSocketDir: "--own-socket-dir",
 };
 const FLAGS = [...Object.values(FLAG_OF), "--help", "--version"];
 const flagOf = (path: readonly PropertyKey[]) =>
@@ -144,6 +147,7 @@ async function serve(argv: string[]): Promise<number> {
     queues: num(f.queues),
     manualClock: f["manual-clock"],
     exitWithParent: f["exit-with-parent"],
+    ownSocketDir: f["own-socket-dir"],
     lenient: f.lenient,
     strictFatal: f["strict-fatal"],
     resetMs: num(f["reset-ms"]),

@@ -87,6 +87,12 @@ export const SimOptionsSchema = z
     manualClock: z.boolean().default(false),
     /** Exit when the parent process dies. */
     exitWithParent: z.boolean().default(false),
+    /**
+     * The socket directory is this simulator's to remove when it stops (once empty), even
+     * though it already existed: startSim makes it with mkdtemp and, should its own process be
+     * killed, only the simulator is left to remove it.
+     */
+    ownSocketDir: z.boolean().default(false),
     /** Judge nothing: the older permissive model (instant reset, link up by itself). */
     lenient: z.boolean().default(false),
     /** Stop a port's datapath at its first violation of a datasheet rule. */

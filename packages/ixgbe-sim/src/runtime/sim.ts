@@ -57,6 +57,9 @@ export class Sim implements ControlTarget {
     const clock = options.manualClock ? () => this.manualNow : Bun.nanoseconds;
     try {
       this.makeDir(options.socketDir);
+      if (options.ownSocketDir && !this.createdDirs.includes(options.socketDir)) {
+        this.createdDirs.push(options.socketDir);
+      }
       if (options.sysfs !== null) this.makeDir(options.sysfs);
       const wires = this.openWires();
       for (let i = 0; i < options.ports; i++) {

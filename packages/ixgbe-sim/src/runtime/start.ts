@@ -49,8 +49,15 @@ export interface SimHandle {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-function cliArgs(o: ReturnType<typeof SimOptionsSchema.parse>, socketDir: string): string[] {
+function cliArgs(
+  o: ReturnType<typeof SimOptionsSchema.parse>,
+  socketDir: string,
+  ownDir: boolean,
+): string[] {
   const args = ["--ports", String(o.ports), "--socket-dir", socketDir, "--exit-with-parent"];
+  // A directory made here is the simulator's to remove too: if this process is killed, the
+  // simulator (exiting with its parent) is the only one left to clean up.
+  if (ownDir) args.push("--own-socket-dir");
   for (const w of o.wires) args.push("--wire", w);
   if (o.sysfs !== null) args.push("--sysfs", o.sysfs);
   args.push("--link-delay", String(o.linkDelayMs), "--queues", String(o.queues));
@@ -79,7 +86,7 @@ export async function startSim(options: StartSimOptions): Promise<SimHandle> {
   }
   const ownDir = rest.socketDir === undefined;
   const socketDir = ownDir ? mkdtempSync(`${tmpdir()}/ixgbe-sim-`) : (rest.socketDir as string);
-  const proc = Bun.spawn([process.execPath, CLI, ...cliArgs(parsed.data, socketDir)], {
+  const proc = Bun.spawn([process.execPath, CLI, ...cliArgs(parsed.data, socketDir, ownDir)], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
