@@ -9,6 +9,7 @@
  * - LINK_TIMEOUT: the link did not come up in time.
  * - QUEUE_TIMEOUT: RXDCTL/TXDCTL.ENABLE did not read back as requested.
  * - DEVICE_FAULT: the device or its back-end misbehaved (open, map, DMA, IRQ setup).
+ * - DEVICE_BUSY: another process drives the device (its sysfs lock is held).
  * - NO_MEMORY: DMA memory for rings or buffers could not be allocated.
  * - CLOSED: the device was used after close().
  * - HANDED_OFF: the queue is driven by a Worker (exportQueue); reclaimQueue() it first.
@@ -21,6 +22,7 @@ export type IxgbeErrorCode =
   | "LINK_TIMEOUT"
   | "QUEUE_TIMEOUT"
   | "DEVICE_FAULT"
+  | "DEVICE_BUSY"
   | "NO_MEMORY"
   | "CLOSED"
   | "HANDED_OFF";

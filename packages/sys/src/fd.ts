@@ -99,3 +99,22 @@ export function readvInto(fd: number, iovAddress: number, count: number): number
   const n = Number(libc.readv(fd, iovAddress as never, count));
   return n < 0 ? -lastErrno() : n;
 }
+
+/** flock(2) operations. */
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+/**
+ * flock(2): an advisory lock on the open file (held by the open file description: released by
+ * LOCK_UN, by closing every descriptor of it, or when the holder dies). Non-blocking with
+ * LOCK_NB: returns false when another holder has it (EWOULDBLOCK), true when taken.
+ */
+export function flock(fd: number, operation: number): boolean {
+  if (libc.flock(fd, operation) === 0) return true;
+  const e = lastErrno();
+  if ((operation & LOCK_NB) !== 0 && e === 11 /* EWOULDBLOCK = EAGAIN */) return false;
+  check("flock", -1, String(fd)); // throws SysError with errno
+  return false;
+}

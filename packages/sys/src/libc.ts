@@ -33,6 +33,7 @@ export const libc = dlopen(LIBC, {
   fstat: { args: [T.i32, T.ptr], returns: T.i32 },
   unlink: { args: [T.ptr], returns: T.i32 },
   fcntl: { args: [T.i32, T.i32, T.i64], returns: T.i32 },
+  flock: { args: [T.i32, T.i32], returns: T.i32 },
   mmap: { args: [T.ptr, T.u64, T.i32, T.i32, T.i32, T.i64], returns: T.i64_fast },
   munmap: { args: [T.ptr, T.u64], returns: T.i32 },
   mremap: { args: [T.ptr, T.u64, T.u64, T.i32, T.ptr], returns: T.i64_fast },

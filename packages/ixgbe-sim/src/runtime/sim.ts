@@ -87,7 +87,10 @@ export class Sim implements ControlTarget {
       }
       this.control = new ControlServer(
         `${options.socketDir}/control.sock`,
-        (line) => handleLine(this, line),
+        (line) => {
+          this.applyMappedStores();
+          return handleLine(this, line);
+        },
         log,
       );
     } catch (e) {
@@ -131,6 +134,17 @@ export class Sim implements ControlTarget {
     }
     this.busy = work > 0;
     return work;
+  }
+
+  /**
+   * Takes in every store a client made to mapped registers (sysfs mode: the whole BAR; over
+   * vfio-user: the queue pages) before a control request is answered, so that a reply reflects
+   * everything the client wrote before it asked, as a trapped access would. Not with a manual
+   * clock: there only `step` moves the device.
+   */
+  private applyMappedStores(): void {
+    if (this.manualClock) return;
+    for (const h of this.ports) h.port.syncMapped();
   }
 
   /** True while some port has a sysfs-mode client (it only talks through shared memory). */

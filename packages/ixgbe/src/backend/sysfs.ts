@@ -5,6 +5,7 @@
  */
 import { openDevice, type PciDevice } from "@dataplane/pci";
 import { IxgbeError } from "../errors.ts";
+import { lockDevice } from "./device-lock.ts";
 import { checkIdentity } from "./identity.ts";
 import { allocateHuge } from "./memory.ts";
 import type { Backend, DmaBlock } from "./types.ts";
@@ -43,12 +44,15 @@ export function sysfsBackend(spec: string, sysfsRoot?: string): Backend {
   }
   const { vendor, device, address } = pci.info;
   checkIdentity(address, vendor, device);
+  // Before touching anything: a second driver on the same device is refused here.
+  const lock = lockDevice(`${pci.info.dir}/resource0`, address);
   let bar0: ReturnType<PciDevice["mapResource"]>;
   try {
     pci.unbindDriver();
     pci.enableBusMaster();
     bar0 = pci.mapResource(0);
   } catch (cause) {
+    lock.release();
     throw new IxgbeError(
       "DEVICE_FAULT",
       `setting up ${address} through sysfs (unbind, bus master, resource0) failed: ${(cause as Error).message}; this needs root`,
@@ -69,6 +73,7 @@ export function sysfsBackend(spec: string, sysfsRoot?: string): Backend {
       if (closed) return;
       closed = true;
       bar0.close();
+      lock.release();
     },
   };
 }

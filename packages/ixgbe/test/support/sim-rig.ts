@@ -104,14 +104,14 @@ export class SimRig {
     if (this.path === "sysfs") {
       await until(
         () => this.transport(port).sysfs?.clientPid === process.pid,
-        3000,
+        20_000,
         "sysfs client",
       );
       // Over sysfs the model applies register writes at its next loop pass, so open() may have
-      // seen the link of the reset before the autonegotiation restart dropped it again. Let
-      // the restart take effect (a few passes plus the link delay), then wait for the link.
+      // seen the link of the reset before the autonegotiation restart dropped it again. The
+      // model takes in every store before it answers a control request, so its link state is
+      // the one after the restart: wait until it is up again, and the driver sees it.
       if (options.waitForLink !== false) {
-        await Bun.sleep(30);
         await until(() => this.model(port).link.up && dev.link().up, 20_000, "the link to settle");
       }
     }
