@@ -83,10 +83,11 @@ test("--exit-with-parent: the simulator stops and cleans up when its parent is k
     expect(alive(pid)).toBe(true);
     parent.kill("SIGKILL");
     await parent.exited;
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 20_000;
     while (alive(pid) && Date.now() < deadline) await Bun.sleep(20);
     expect(alive(pid)).toBe(false);
-    expect(readdirSync(socketDir)).toEqual([]); // sockets removed by the simulator itself
+    // Sockets and the directory startSim made (--own-socket-dir) removed by the simulator itself.
+    expect(existsSync(socketDir)).toBe(false);
   } finally {
     if (alive(pid)) process.kill(pid, "SIGKILL");
     rmSync(socketDir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ export type VfioErrorCode =
   | "TIMEOUT"
   | "DISCONNECTED"
   | "DMA" // DMA map/unmap refused or out of range
+  | "BUSY" // the device is in use by another client (vfio-user EBUSY, as kernel VFIO's second open)
   | "CLOSED";
 
 /**

@@ -200,7 +200,8 @@ test("one client at a time: a second one is turned away, then served after the f
     err = e;
   }
   expect(err).toBeInstanceOf(VfioError);
-  expect((err as VfioError).code).toBe("DISCONNECTED");
+  expect((err as VfioError).code).toBe("BUSY"); // told why, not a reset connection
+  expect((err as VfioError).message).toContain("is in use by another client");
   first.close();
   using second = connectVfioUser(server.path);
   expect(second.readConfig(0, 2)).toBe(0x8086);

@@ -64,6 +64,35 @@ test("the server dies mid-session: requests fail with DISCONNECTED, close() does
   rmSync(server.path, { force: true });
 });
 
+test("a second client is told the device is in use (BUSY), and the first keeps working", async () => {
+  const server = await spawnServer();
+  try {
+    const first = connectVfioUser(server.path, { timeoutMs: 5000 });
+    const bar = first.mapRegion(REGION_BAR0);
+    let err: unknown = null;
+    try {
+      connectVfioUser(server.path, { timeoutMs: 5000 }).close();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(VfioError);
+    expect((err as VfioError).code).toBe("BUSY");
+    expect((err as VfioError).message).toBe(
+      `device ${server.path} is in use by another client; stop that client or connect to another device`,
+    );
+    expect(bar.read32(REG.ID)).toBe(0x5ca1ab1e); // the first client is still served
+    first.close();
+    // Once the first has gone, the next one is served.
+    const next = connectVfioUser(server.path, { timeoutMs: 5000 });
+    expect(next.mapRegion(REGION_BAR0).read32(REG.ID)).toBe(0x5ca1ab1e);
+    next.close();
+  } finally {
+    server.proc.kill("SIGKILL");
+    await server.proc.exited;
+    rmSync(server.path, { force: true });
+  }
+});
+
 test("server: replaces a stale socket file, refuses a live one, unlinks on close", () => {
   const path = socketPath("stale");
   const stale = unixSocket();

@@ -119,6 +119,7 @@ export class Channel {
         throw new VfioError(
           "REMOTE",
           `vfio-user server refused ${cmdName(cmd)}: ${errnoName(errno)} (errno ${errno})`,
+          { cause: { errno } },
         );
       }
       if (fdsIn.length > maxFds) {

@@ -47,10 +47,7 @@ export class VfioUserClient implements VfioDevice {
     maxMsgFds: number,
   ) {
     const json = capabilitiesJson({ maxMsgFds, maxDataXfer: 1 << 20 });
-    const version = channel.request(
-      Cmd.VERSION,
-      encodeVersion({ major: VERSION_MAJOR, minor: VERSION_MINOR, json }),
-    );
+    const version = negotiate(channel, name, json);
     const opened = openSequence(channel, version.body);
     const caps = parseCapabilities(opened.json);
     this.maxDataXfer = caps.maxDataXfer;
@@ -266,5 +263,28 @@ export class VfioUserClient implements VfioDevice {
         `config access of ${bytes} bytes at ${offset}: use 1, 2 or 4 bytes, naturally aligned`,
       );
     }
+  }
+}
+
+/** EBUSY: the server already serves another client. */
+const EBUSY = 16;
+
+/** The VERSION exchange; a server busy with another client is BUSY, not a bare error reply. */
+function negotiate(channel: Channel, name: string, json: string): { body: Uint8Array } {
+  try {
+    return channel.request(
+      Cmd.VERSION,
+      encodeVersion({ major: VERSION_MAJOR, minor: VERSION_MINOR, json }),
+    );
+  } catch (e) {
+    const errno = (e as { cause?: { errno?: number } }).cause?.errno;
+    if (e instanceof VfioError && e.code === "REMOTE" && errno === EBUSY) {
+      throw new VfioError(
+        "BUSY",
+        `device ${name} is in use by another client; stop that client or connect to another device`,
+        { cause: e },
+      );
+    }
+    throw e;
   }
 }

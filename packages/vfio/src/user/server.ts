@@ -1,8 +1,8 @@
 /*
  * A device-agnostic vfio-user server. It never blocks the model: the model's own loop calls
  * poll(timeoutMs) (or serviceOnce()) regularly, and each call accepts, reads and answers what
- * is ready. One client at a time; a second one is accepted and closed at once (it sees end of
- * file before its VERSION reply). When the client goes away the model is reset, its DMA
+ * is ready. One client at a time; a second one is refused the protocol's way: its first request
+ * (VERSION) gets an error reply with EBUSY, then the socket is closed (refusing.ts). When the client goes away the model is reset, its DMA
  * windows are unmapped and its eventfds closed, and the server waits for the next client.
  */
 import { existsSync, lstatSync } from "node:fs";
@@ -23,6 +23,7 @@ import { closeAll } from "./channel.ts";
 import { DmaSpace } from "./dma-space.ts";
 import { IrqTable } from "./irq-table.ts";
 import type { VfioUserDeviceModel } from "./model.ts";
+import { Refusals } from "./refusing.ts";
 import { Connection } from "./server-conn.ts";
 import { checkModelRegions } from "./server-regions.ts";
 
@@ -63,6 +64,10 @@ export class VfioUserServer {
   private readonly listenFd: number;
   private readonly idleSet: PollSet;
   private busySet: PollSet | null = null;
+  /** Second clients waiting for their EBUSY reply. */
+  private readonly refusals = new Refusals();
+  /** The poll set over the refused clients (rebuilt when they change), and their count. */
+  private refusalSet: PollSet | null = null;
   private conn: Connection | null = null;
   private closed = false;
   /** The largest legal body: region access header + max_data_xfer_size bytes (+ slack). */
@@ -118,7 +123,10 @@ export class VfioUserServer {
   poll(timeoutMs: number): number {
     if (this.closed) return 0;
     const set = this.busySet ?? this.idleSet;
-    if (set.wait(timeoutMs) === 0) return 0;
+    if (set.wait(timeoutMs) === 0) {
+      this.serviceRefusals();
+      return 0;
+    }
     let handled = 0;
     const conn = this.conn;
     if (conn !== null && set.revents(0) !== 0) {
@@ -128,6 +136,7 @@ export class VfioUserServer {
       if (r.drop !== null) this.dropClient(r.drop);
     }
     if ((set.revents(conn !== null ? 1 : 0) & K.POLLIN) !== 0) this.acceptClient();
+    this.serviceRefusals();
     return handled;
   }
 
@@ -151,10 +160,20 @@ export class VfioUserServer {
     if (this.conn !== null) this.dropClient("disconnected by the server");
   }
 
+  /** Answers refused clients whose request arrived; forgets those past their deadline. */
+  private serviceRefusals(): void {
+    if (this.refusalSet === null) return;
+    if (this.refusals.service(this.refusalSet, Date.now())) {
+      this.refusalSet = this.refusals.pollSet();
+    }
+  }
+
   /** Drops the client, closes the listening socket and removes the socket file. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.disconnect();
+    this.refusals.closeAll();
+    this.refusalSet = null;
     this.closed = true;
     closeAll([this.listenFd]);
     try {
@@ -178,7 +197,8 @@ export class VfioUserServer {
     if (this.conn !== null) {
       this.stats.refused++;
       this.log(`refused a second client on ${this.socketPath}: one at a time`);
-      closeAll([fd]);
+      this.refusals.add(fd, Date.now());
+      this.refusalSet = this.refusals.pollSet();
       return;
     }
     try {
