@@ -133,9 +133,10 @@ export function formatSummary(s: RunSummary, setup: string): string {
     lines.push(row("sink verdict", t.sinkOk ? "ok" : `failed: ${t.sinkReasons.join("; ")}`));
   }
   const v = s.verdict;
-  if (!v.validated)
+  if (!v.ok)
+    lines.push(row("validation", `FAILED\n${v.reasons.map((r) => `    - ${r}`).join("\n")}`));
+  else if (!v.validated)
     lines.push(row("validation", "not validated (no generator/sink on these ports)"));
-  else if (v.ok) lines.push(row("validation", "PASSED"));
-  else lines.push(row("validation", `FAILED\n${v.reasons.map((r) => `    - ${r}`).join("\n")}`));
+  else lines.push(row("validation", "PASSED"));
   return lines.join("\n");
 }

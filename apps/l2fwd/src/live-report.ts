@@ -13,6 +13,9 @@ import { intervalStats, type RunSummary, type Snapshot, summarize, takeSnapshot 
 
 type Counted = readonly Pick<QueueForwarder, "counters">[];
 
+/** How a verdict reason about ports that went away begins. */
+export const LOST_PREFIX = "lost the device during the run";
+
 /** The clock, output and summary of one run. Make it right before the traffic starts. */
 export class LiveReport {
   readonly startNs: number;
@@ -24,6 +27,12 @@ export class LiveReport {
   private prev: Snapshot;
   /** Ports set up again after a fault: each loses what its rings held (ledger.ts). */
   private recoveries = 0;
+  /**
+   * Why the ports can no longer be reached (their device server died or stopped answering),
+   * or null. Set by maintain()/tick() instead of throwing: the run then ends, and its summary
+   * covers what was forwarded until the last statistics that could still be read.
+   */
+  lost: string | null = null;
 
   constructor(
     private readonly set: PortSet,
@@ -43,14 +52,21 @@ export class LiveReport {
     if (!this.s.quiet && !this.s.json) this.out(intervalHeader());
   }
 
-  /** True once the duration is over or `stop[0]` is set. */
+  /** True once the duration is over, `stop[0]` is set, or the ports were lost. */
   over(stop: Int32Array): boolean {
-    return Atomics.load(stop, 0) !== 0 || Bun.nanoseconds() >= this.endNs;
+    return this.lost !== null || Atomics.load(stop, 0) !== 0 || Bun.nanoseconds() >= this.endNs;
   }
 
   /** Runs the ports' health watch, if any, and prints what it reports. */
   async maintain(custody?: QueueCustody): Promise<void> {
-    const m = this.set.maintain === undefined ? null : await this.set.maintain(custody);
+    if (this.lost !== null || this.set.maintain === undefined) return;
+    let m: Awaited<ReturnType<NonNullable<PortSet["maintain"]>>>;
+    try {
+      m = await this.set.maintain(custody);
+    } catch (e) {
+      this.loseDevice(e);
+      return;
+    }
     if (m === null) return;
     for (const e of m.events) if (e.kind === "recovered") this.recoveries++;
     if (this.s.quiet) return;
@@ -60,8 +76,14 @@ export class LiveReport {
 
   /** Prints a statistics line when one is due. */
   tick(): void {
-    if (Bun.nanoseconds() < this.nextStatsNs) return;
-    const cur = takeSnapshot(this.set.ports, this.forwarders);
+    if (this.lost !== null || Bun.nanoseconds() < this.nextStatsNs) return;
+    let cur: Snapshot;
+    try {
+      cur = takeSnapshot(this.set.ports, this.forwarders);
+    } catch (e) {
+      this.loseDevice(e);
+      return;
+    }
     if (!this.s.quiet) {
       const st = intervalStats(this.prev, cur, this.startNs);
       this.out(this.s.json ? intervalJson(st) : formatInterval(st));
@@ -75,7 +97,15 @@ export class LiveReport {
    * frames, while the rate is over the time forwarding was asked for (until `stoppedNs`).
    */
   summary(stoppedNs: number): RunSummary {
-    const last = takeSnapshot(this.set.ports, this.forwarders, stoppedNs);
+    let last: Snapshot = this.prev;
+    if (this.lost === null) {
+      try {
+        last = takeSnapshot(this.set.ports, this.forwarders, stoppedNs);
+      } catch (e) {
+        this.loseDevice(e);
+      }
+    }
+    if (this.lost !== null) return this.lostSummary(last);
     const shape = {
       queues: this.s.queues,
       ringSize: this.set.ringSize,
@@ -84,5 +114,22 @@ export class LiveReport {
     const allowance = inFlightAllowance(shape, this.recoveries);
     const names = this.set.ports.map((p) => p.name);
     return summarize(names, this.first, last, this.set.traffic(), allowance);
+  }
+
+  /** Records that the ports cannot be reached any more; says so once, on stderr's behalf. */
+  private loseDevice(e: unknown): void {
+    if (this.lost !== null) return;
+    const why = e instanceof Error ? e.message : String(e);
+    this.lost = `${LOST_PREFIX}: ${why}`;
+  }
+
+  /**
+   * The summary of a run whose ports were lost: the counts up to the last statistics read
+   * (`last`), no traffic validation (the model that measured it is gone), verdict FAILED.
+   */
+  private lostSummary(last: Snapshot): RunSummary {
+    const names = this.set.ports.map((p) => p.name);
+    const s = summarize(names, this.first, last, null, 0);
+    return { ...s, verdict: { ok: false, validated: false, reasons: [this.lost as string] } };
   }
 }

@@ -10,6 +10,7 @@ import { formatSummary, summaryJson } from "./display.ts";
 import { L2fwdError } from "./errors.ts";
 import { HELP, versionLine } from "./help.ts";
 import { ensureHugepages, type HugepageSysfs, hugepagesNeeded } from "./hugepages.ts";
+import { LOST_PREFIX } from "./live-report.ts";
 import type { PortSet } from "./port.ts";
 import { openPorts } from "./ports.ts";
 import { runForwarding } from "./run.ts";
@@ -22,7 +23,8 @@ export const EXIT_FORCED = 130;
 
 /** What the command talks to; tests replace parts of it. */
 export interface CliDeps {
-  readonly openPorts: (config: L2fwdConfig) => Promise<PortSet>;
+  /** Opens the ports; `notice` gets lines for stderr (model start, failed cleanups). */
+  readonly openPorts: (config: L2fwdConfig, notice: (line: string) => void) => Promise<PortSet>;
   readonly hugepages?: { readonly fs?: HugepageSysfs; readonly euid?: number };
   /** stdout: statistics and the summary. */
   readonly out: (line: string) => void;
@@ -33,7 +35,7 @@ export interface CliDeps {
 }
 
 const defaultDeps: CliDeps = {
-  openPorts,
+  openPorts: (config, notice) => openPorts(config, { notice }),
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   exit: (code) => process.exit(code),
@@ -82,9 +84,27 @@ export async function runCli(
     const pre = ensureHugepages(hugepagesNeeded(config), deps.hugepages);
     if (pre.restore) cleanup.add("reserved hugepages", pre.restore, { essential: true });
     if (pre.message) deps.err(pre.message); // stderr: stdout stays pure JSON with --json
-    const set = await deps.openPorts(config);
-    cleanup.add("ports", () => set.close(), { essential: true });
+    let lost = false;
+    // Once the device is known lost, failures to close it were already explained.
+    const set = await deps.openPorts(config, (line) => {
+      if (!lost) deps.err(line);
+    });
+    cleanup.add(
+      "ports",
+      () => {
+        try {
+          set.close();
+        } catch (e) {
+          // A device that went away cannot be closed cleanly; that was already reported.
+          if (!lost) throw e;
+        }
+      },
+      { essential: true },
+    );
     const summary = await runForwarding(set, config, stop, deps.out);
+    lost = summary.verdict.reasons.some((r) => r.startsWith(LOST_PREFIX));
+    // One line on stderr says why (the device's own message says what to do); the summary follows.
+    if (lost) deps.err(`l2fwd: ${summary.verdict.reasons[0]}`);
     deps.out(config.json ? summaryJson(summary) : formatSummary(summary, describeSetup(config)));
     return summary.verdict.ok ? 0 : 1;
   } catch (e) {
@@ -103,6 +123,12 @@ function fail(e: unknown, deps: CliDeps): number {
   if (e instanceof L2fwdError) {
     deps.err(`l2fwd: ${e.message}`);
     return e.exitCode;
+  }
+  // The stack's own errors (IxgbeError, VfioError, HugememError, ...) carry a code and a
+  // message that says what to do: that message, not a stack trace.
+  if (e instanceof Error && typeof (e as { code?: unknown }).code === "string") {
+    deps.err(`l2fwd: ${e.message}`);
+    return 1;
   }
   deps.err(`l2fwd: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   return 1;

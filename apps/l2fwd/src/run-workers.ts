@@ -46,9 +46,12 @@ export async function runInWorkers(
       report.tick();
     }
     const stoppedNs = Bun.nanoseconds();
-    set.stopTraffic();
-    workers.drain();
-    await Bun.sleep(DRAIN_MS);
+    if (report.lost === null) {
+      // With the device gone there is no traffic to stop and nothing left to drain.
+      set.stopTraffic();
+      workers.drain();
+      await Bun.sleep(DRAIN_MS);
+    }
     await workers.shutdown(); // joined and reclaimed: counters are final
     return report.summary(stoppedNs);
   } finally {

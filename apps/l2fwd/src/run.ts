@@ -67,8 +67,11 @@ export async function runForwarding(
     await nextTurn(); // lets signal handlers and timers run between slices
   }
   const stoppedNs = Bun.nanoseconds();
-  set.stopTraffic();
-  drain(forwarders);
+  if (report.lost === null) {
+    // With the device gone there is no traffic to stop and nothing left to drain.
+    set.stopTraffic();
+    drain(forwarders);
+  }
   return report.summary(stoppedNs);
 }
 
