@@ -13,8 +13,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { issueSentence, optionErrorSentence } from "@dataplane/sys";
 import { z } from "zod";
 import { buildConfig } from "../src/args.ts";
 import { ensureHugepages, hugepagesNeeded } from "../src/hugepages.ts";
@@ -26,6 +24,7 @@ import { type PerfPoint, renderPlot } from "../src/report/svg.ts";
 import { type PerfReport, reportJson, reportMarkdown } from "../src/report/table.ts";
 import { runForwarding } from "../src/run.ts";
 import { gbps } from "../src/stats.ts";
+import { intIn, intList, numberIn, parseBenchArgs } from "./bench-args.ts";
 
 const FRAME_BYTES = 64; // on the wire, CRC included: 60 bytes of frame data
 
@@ -45,92 +44,24 @@ median of --repeat runs), and writes a report (markdown, JSON, SVG plot).
                          [a new directory under the system's temporary directory]
   -h, --help             this text`;
 
-/** `bench:l2fwd: <sentence>; see --help`, exit 2: the one error style of the project's CLIs. */
-function usageError(sentence: string): never {
-  console.error(`bench:l2fwd: ${sentence}; see bun run bench:l2fwd --help`);
-  process.exit(2);
-}
-
-const FLAGS = [
-  "--backend",
-  "--seconds",
-  "--warmup",
-  "--repeat",
-  "--batches",
-  "--queues",
-  "--out",
-  "--help",
-];
-let values: Record<string, string | boolean | undefined>;
-try {
-  values = parseArgs({
-    args: process.argv.slice(2),
-    options: {
-      backend: { type: "string" },
-      seconds: { type: "string" },
-      warmup: { type: "string" },
-      repeat: { type: "string" },
-      batches: { type: "string" },
-      queues: { type: "string" },
-      out: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  }).values;
-} catch (e) {
-  usageError(optionErrorSentence(e, FLAGS));
-}
-if (values.help === true) {
-  console.log(USAGE);
-  process.exit(0);
-}
-
-/** A decimal number, or NaN (so that "abc", "" and "1e3x" are refused, not read as 0). */
-const decimal = (s: string) => (/^\s*\d+(\.\d+)?\s*$/.test(s) ? Number(s) : Number.NaN);
-const numberIn = (flag: string, min: number, max: number, minExclusive = false) =>
-  z.string().transform((s, ctx) => {
-    const v = decimal(s);
-    if (!Number.isFinite(v) || (minExclusive ? v <= min : v < min) || v > max) {
-      ctx.addIssue({
-        code: "custom",
-        message: `${flag} must be a number ${minExclusive ? "more than" : "from"} ${min}${minExclusive ? " and at most" : " to"} ${max}, not ${JSON.stringify(s)}`,
-      });
-      return z.NEVER;
-    }
-    return v;
-  });
-const intList = (flag: string, min: number, max: number) =>
-  z.string().transform((s, ctx) => {
-    const list = s.split(",").map((v) => decimal(v));
-    if (list.some((v) => !Number.isInteger(v) || v < min || v > max)) {
-      ctx.addIssue({
-        code: "custom",
-        message: `${flag} must be a comma-separated list of whole numbers from ${min} to ${max}, not ${JSON.stringify(s)}`,
-      });
-      return z.NEVER;
-    }
-    return list;
-  });
 const Options = z.object({
   backend: z.enum(["sim", "memory"]).default("sim"),
   seconds: numberIn("--seconds", 0, 3600, true).default(2),
   warmup: numberIn("--warmup", 0, 3600).default(0.5),
-  repeat: numberIn("--repeat", 1, 100)
-    .refine(Number.isInteger, "--repeat must be a whole number")
-    .default(3),
+  repeat: intIn("--repeat", 1, 100).default(3),
   batches: intList("--batches", 1, 512).default([1, 2, 4, 8, 16, 32, 64, 128, 256]),
   queues: intList("--queues", 1, 16).default([1, 2]),
   out: z.string().min(1).optional(),
 });
-const parsed = Options.safeParse({ ...values, help: undefined });
-if (!parsed.success) {
-  const issue = parsed.error.issues[0];
-  usageError(
-    issue?.code === "custom"
-      ? issue.message
-      : issueSentence(parsed.error.issues, (path) => `--${String(path[0])}`),
-  );
-}
+const parsed = {
+  data: parseBenchArgs(
+    "bench:l2fwd",
+    USAGE,
+    process.argv.slice(2),
+    ["backend", "seconds", "warmup", "repeat", "batches", "queues", "out"],
+    Options,
+  ),
+};
 const { backend, seconds, warmup, repeat } = parsed.data;
 const batches = parsed.data.batches;
 const queueCounts = parsed.data.queues;
