@@ -116,11 +116,15 @@ export class LiveReport {
     return summarize(names, this.first, last, this.set.traffic(), allowance);
   }
 
-  /** Records that the ports cannot be reached any more; says so once, on stderr's behalf. */
+  /**
+   * Records that the ports cannot be reached any more (a device or transport error: one with a
+   * code, such as VfioError DISCONNECTED or TIMEOUT, or IxgbeError). Anything else is a bug, and
+   * is rethrown rather than reported as a lost device.
+   */
   private loseDevice(e: unknown): void {
+    if (!(e instanceof Error) || typeof (e as { code?: unknown }).code !== "string") throw e;
     if (this.lost !== null) return;
-    const why = e instanceof Error ? e.message : String(e);
-    this.lost = `${LOST_PREFIX}: ${why}`;
+    this.lost = `${LOST_PREFIX}: ${e.message}`;
   }
 
   /**

@@ -2,7 +2,7 @@
 
 import { F_GETFL, F_SETFL, O_NONBLOCK, SEEK_SET } from "./constants.ts";
 import { cstr } from "./cstring.ts";
-import { lastErrno } from "./errno.ts";
+import { Errno, lastErrno } from "./errno.ts";
 import { check } from "./errors.ts";
 import { libc } from "./libc.ts";
 
@@ -114,7 +114,7 @@ export const LOCK_UN = 8;
 export function flock(fd: number, operation: number): boolean {
   if (libc.flock(fd, operation) === 0) return true;
   const e = lastErrno();
-  if ((operation & LOCK_NB) !== 0 && e === 11 /* EWOULDBLOCK = EAGAIN */) return false;
+  if ((operation & LOCK_NB) !== 0 && e === Errno.EAGAIN /* = EWOULDBLOCK */) return false;
   check("flock", -1, String(fd)); // throws SysError with errno
   return false;
 }

@@ -4,6 +4,7 @@
  * everything afterwards is one synchronous, time-bounded request/reply per call.
  */
 import type { Mmio } from "@dataplane/pci";
+import { Errno } from "@dataplane/sys";
 import type { DeviceInfo, DmaMemory, IrqInfo, RegionInfo, VfioDevice } from "../device.ts";
 import { REGION_CONFIG } from "../device.ts";
 import { VfioError } from "../errors.ts";
@@ -266,9 +267,6 @@ export class VfioUserClient implements VfioDevice {
   }
 }
 
-/** EBUSY: the server already serves another client. */
-const EBUSY = 16;
-
 /** The VERSION exchange; a server busy with another client is BUSY, not a bare error reply. */
 function negotiate(channel: Channel, name: string, json: string): { body: Uint8Array } {
   try {
@@ -278,7 +276,7 @@ function negotiate(channel: Channel, name: string, json: string): { body: Uint8A
     );
   } catch (e) {
     const errno = (e as { cause?: { errno?: number } }).cause?.errno;
-    if (e instanceof VfioError && e.code === "REMOTE" && errno === EBUSY) {
+    if (e instanceof VfioError && e.code === "REMOTE" && errno === Errno.EBUSY) {
       throw new VfioError(
         "BUSY",
         `device ${name} is in use by another client; stop that client or connect to another device`,

@@ -7,12 +7,10 @@
  * refused sockets are non-blocking and looked at from the server's poll(); each gets a short
  * deadline, and only a few may wait at once, so connecting in a loop cannot pile them up.
  */
-import { constants as K, PollSet, read, setNonBlocking, write } from "@dataplane/sys";
+import { Errno, constants as K, PollSet, read, setNonBlocking, write } from "@dataplane/sys";
 import { closeAll } from "./channel.ts";
 import { encodeErrorReply, HEADER_SIZE } from "./protocol.ts";
 
-/** EBUSY: "device or resource busy". */
-const EBUSY = 16;
 /** How long a refused client has to send its first request. */
 const DEADLINE_MS = 2000;
 /** Refused clients waiting at once; more are closed without a reply. */
@@ -98,7 +96,7 @@ export class Refusals {
           if (got <= 0) break;
           rest -= got;
         }
-        write(fd, encodeErrorReply(id, cmd, EBUSY));
+        write(fd, encodeErrorReply(id, cmd, Errno.EBUSY));
       }
     } catch {
       // gone, or would block on a full socket: closing is all that is left
