@@ -9,6 +9,8 @@ import { WindowDmaSpace } from "../src/dma/window-dma.ts";
 import { checksummedSum, EEPROM_SUM } from "../src/model/eeprom.ts";
 import { Port } from "../src/model/port.ts";
 import {
+  ESDP,
+  ESDP_SDP2,
   I2C_CLK_IN,
   I2C_CLK_OUT,
   I2C_DATA_IN,
@@ -198,5 +200,16 @@ describe("ANLP1 after an autonegotiation restart", () => {
     expect(port.mmioRead(ANLP1) & AN_STATE).toBe(0);
     port.mmioWrite(ANLP1, 0xffffffff); // read-only
     expect(port.mmioRead(ANLP1)).toBe(0);
+  });
+});
+
+describe("ESDP.SDP2: the module in the cage", () => {
+  test("reads 1 while SDP2 is an input, the written level when it is an output", () => {
+    const port = makePort();
+    expect(port.mmioRead(ESDP) & ESDP_SDP2).toBe(ESDP_SDP2);
+    port.mmioWrite(ESDP, 0);
+    expect(port.mmioRead(ESDP) & ESDP_SDP2).toBe(ESDP_SDP2);
+    port.mmioWrite(ESDP, 1 << 10); // SDP2 as output, driven 0
+    expect(port.mmioRead(ESDP) & ESDP_SDP2).toBe(0);
   });
 });

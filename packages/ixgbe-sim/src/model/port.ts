@@ -10,7 +10,7 @@ import { IxgbeSimError } from "../errors.ts";
 import type { Wire } from "../wire/wire.ts";
 import { KS, PortCore } from "./core.ts";
 import { applyResetValues, parseMac } from "./defaults.ts";
-import { I2CCTL, I2CCTL_IDLE, SfpModule } from "./sfp-module.ts";
+import { ESDP, esdpRead, I2CCTL, I2CCTL_IDLE, SfpModule } from "./sfp-module.ts";
 import { eepromImage } from "./eeprom.ts";
 import type { DmaFaultSpec, FaultRecord, MalformedSpec } from "./faults.ts";
 import { LinkUnit } from "./link.ts";
@@ -167,6 +167,7 @@ export class Port {
     this.resetTimer.clear();
     applyResetValues(c.bar, this.lanId, this.mac);
     c.bar[I2CCTL >>> 2] = this.sfp.drive(I2CCTL_IDLE); // the MAC releases both I2C lines
+    c.bar[ESDP >>> 2] = esdpRead(0); // all pins inputs; SDP2 shows the seated module
     // Strict: SECRXSTAT.SECRX_RDY reads 0 until RX_DIS halts the security block (§8.2.3.12.2).
     if (c.violations.strict) c.bar[R.SECRXSTAT >>> 2] = 0;
     c.shadow.set(c.bar);

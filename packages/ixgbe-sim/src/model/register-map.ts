@@ -5,7 +5,7 @@
  * both addresses decode onto (fact sheet §2.0). Built once; shared by all ports.
  */
 import * as R from "@dataplane/ixgbe/regs";
-import { I2CCTL } from "./sfp-module.ts";
+import { ESDP, I2CCTL } from "./sfp-module.ts";
 import { STAT_REGISTERS, ZERO_STAT_OFFSETS } from "./stats.ts";
 
 /** BAR0 size in bytes (512 KiB, as on X520 cards). */
@@ -57,6 +57,7 @@ export const K = {
   SECRXCTRL: 27,
   MTQC: 28,
   I2CCTL: 29,
+  ESDP: 30,
 } as const;
 
 /** Kind per word. */
@@ -103,6 +104,7 @@ function build(): void {
   mark(R.EERD, K.EERD);
   mark(R.EEC, K.EEC);
   mark(I2CCTL, K.I2CCTL);
+  mark(ESDP, K.ESDP);
   mark(ANLP1, K.RO);
   mark(R.FWSM, K.RO);
   mark(R.SECRXSTAT, K.RO);

@@ -25,6 +25,21 @@ export const I2C_DATA_OUT = 1 << 3;
 /** I2CCTL with both lines released: the idle bus after reset. */
 export const I2CCTL_IDLE = I2C_CLK_IN | I2C_CLK_OUT | I2C_DATA_IN | I2C_DATA_OUT;
 
+/**
+ * ESDP (0x00020): software-definable pins, data in bits 7:0, direction in bits 15:8 (1 = output).
+ * On 82599 SFP+ boards SDP2 is an input from the cage that reads 1 while a module is seated
+ * (Linux ixgbe_check_mac_link_generic: "the SFP+ cage is full" = ESDP.SDP2 on 82599, and it
+ * reports the link down without it). A pin configured as input reads the board's level.
+ */
+export const ESDP = 0x00020;
+export const ESDP_SDP2 = 1 << 2;
+const ESDP_SDP2_DIR = 1 << 10;
+
+/** ESDP as it reads after `v` is written: an input SDP2 shows the seated module. */
+export function esdpRead(v: number): number {
+  return ((v & ESDP_SDP2_DIR) === 0 ? v | ESDP_SDP2 : v) >>> 0;
+}
+
 /** 2-wire address of the serial ID page (A0h; SFF-8472 §4). */
 const DEVICE_ADDRESS = 0xa0;
 

@@ -8,6 +8,7 @@ import type { Port } from "./port.ts";
 import { checkQueueEnable, checkRxEnable } from "./queue-rules.ts";
 import { ANLP1, ARG, K, KIND } from "./register-map.ts";
 import { V } from "./rules.ts";
+import { esdpRead } from "./sfp-module.ts";
 
 const EEC_RW_MASK = 0x7f; // SK, CS, DI, DO, FWE, EE_REQ; the rest is read-only status
 const EEC_RO_BITS = R.EEC_EE_PRES | (2 << R.EEC_EE_SIZE_SHIFT); // ARD: kept (reset-timing.ts)
@@ -96,6 +97,9 @@ function applyWrite(port: Port, w: number, v: number, old: number): void {
       return;
     case K.I2CCTL:
       c.set(w, port.sfp.drive(v)); // the IN bits show the lines: what the MAC and module drive
+      return;
+    case K.ESDP:
+      c.set(w, esdpRead(v));
       return;
     case K.EEC:
       c.set(
