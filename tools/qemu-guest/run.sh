@@ -111,6 +111,9 @@ fi
 echo "--- strict model violations (ctl violations)"
 CTL=(bun "$REPO/packages/ixgbe-sim/src/cli.ts" ctl --socket-dir "$RUN/sock" violations)
 if [ "$PING" = 1 ]; then ip netns exec "$NS" "${CTL[@]}" || true; else "${CTL[@]}" || true; fi
+echo "--- model statistics (ctl stats) in $CACHE/last-stats.json"
+STATS=(bun "$REPO/packages/ixgbe-sim/src/cli.ts" ctl --socket-dir "$RUN/sock" stats --json)
+if [ "$PING" = 1 ]; then ip netns exec "$NS" "${STATS[@]}"; else "${STATS[@]}"; fi >"$CACHE/last-stats.json" 2>&1 || true
 cp "$RUN/sim.log" "$CACHE/last-sim.log"
 echo "console: $LOG  model log: $CACHE/last-sim.log"
 exit "$FAILED"

@@ -19,7 +19,8 @@ import {
 } from "../src/model/sfp-module.ts";
 import { QueueWire } from "./conformance/queue-wire.ts";
 
-const makePort = (lanId = 0) => new Port({ dma: new WindowDmaSpace(), wire: new QueueWire(), lanId });
+const makePort = (lanId = 0) =>
+  new Port({ dma: new WindowDmaSpace(), wire: new QueueWire(), lanId });
 
 function eerd(port: Port, addr: number): number {
   port.mmioWrite(R.EERD, (addr << R.EERD_ADDR_SHIFT) | R.EERD_START);
@@ -212,4 +213,8 @@ describe("ESDP.SDP2: the module in the cage", () => {
     port.mmioWrite(ESDP, 1 << 10); // SDP2 as output, driven 0
     expect(port.mmioRead(ESDP) & ESDP_SDP2).toBe(0);
   });
+});
+
+test("the checksum word stays 0xBABA: words 0x00..0x3E sum to 0", () => {
+  expect(eerd(makePort(), 0x3f)).toBe(0xbaba);
 });

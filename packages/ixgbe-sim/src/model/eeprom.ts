@@ -38,8 +38,11 @@ export const SFP_TYPE_SRLR_CORE0 = 5;
 export const SFP_TYPE_SRLR_CORE1 = 6;
 /** Pass-through patch version: newer than 5, the last pre-production one. */
 const FW_PATCH_VERSION = 0x0006;
-/** PBA number "E51300-001" as the two legacy words. */
-const PBA = [0xe513, 0x0001] as const;
+/**
+ * PBA number "E5131A-05D" as the two legacy words. The value is the model's; it is chosen so
+ * words 0x00..0x3E sum to 0, which keeps the checksum word itself 0xBABA as in earlier images.
+ */
+const PBA = [0xe513, 0x1a5d] as const;
 
 /** Returns a fresh image with a valid checksum. */
 export function eepromImage(): Uint16Array {

@@ -10,7 +10,6 @@ import { IxgbeSimError } from "../errors.ts";
 import type { Wire } from "../wire/wire.ts";
 import { KS, PortCore } from "./core.ts";
 import { applyResetValues, parseMac } from "./defaults.ts";
-import { ESDP, esdpRead, I2CCTL, I2CCTL_IDLE, SfpModule } from "./sfp-module.ts";
 import { eepromImage } from "./eeprom.ts";
 import type { DmaFaultSpec, FaultRecord, MalformedSpec } from "./faults.ts";
 import { LinkUnit } from "./link.ts";
@@ -29,6 +28,7 @@ import {
 import { RESET_TIMING_DEFAULT, ResetTimer, type ResetTiming } from "./reset-timing.ts";
 import { type Strictness, type ViolationReport, ViolationUnit } from "./rules.ts";
 import { RxPath } from "./rx.ts";
+import { ESDP, esdpRead, I2CCTL, I2CCTL_IDLE, SfpModule } from "./sfp-module.ts";
 import { STAT_REGISTERS } from "./stats.ts";
 import { type PortStats, portStats } from "./stats-report.ts";
 import { TxPath } from "./tx.ts";
