@@ -67,16 +67,6 @@ export function applyResetValues(bar: Uint32Array, lanId: number, mac: Uint8Arra
   set(bar, R.RAH_ALIAS(0), rah);
 }
 
-/**
- * A 64-word EEPROM image for EERD: zeros except the checksum word 0x3F, chosen so words
- * 0x00..0x3F sum to 0xBABA as drivers verify.
- */
-export function eepromImage(): Uint16Array {
-  const image = new Uint16Array(64);
-  image[0x3f] = 0xbaba;
-  return image;
-}
-
 /** Parses "aa:bb:cc:dd:ee:ff" (or takes 6 bytes) into a fresh 6-byte array; null if invalid. */
 export function parseMac(mac: string | Uint8Array): Uint8Array | null {
   if (typeof mac !== "string") return mac.length === 6 ? Uint8Array.from(mac) : null;

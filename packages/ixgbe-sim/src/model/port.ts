@@ -9,7 +9,8 @@ import type { DmaSpace } from "../dma/dma-space.ts";
 import { IxgbeSimError } from "../errors.ts";
 import type { Wire } from "../wire/wire.ts";
 import { KS, PortCore } from "./core.ts";
-import { applyResetValues, eepromImage, parseMac } from "./defaults.ts";
+import { applyResetValues, parseMac } from "./defaults.ts";
+import { eepromImage } from "./eeprom.ts";
 import type { DmaFaultSpec, FaultRecord, MalformedSpec } from "./faults.ts";
 import { LinkUnit } from "./link.ts";
 import { MappedSync } from "./mapped-sync.ts";
@@ -27,6 +28,7 @@ import {
 import { RESET_TIMING_DEFAULT, ResetTimer, type ResetTiming } from "./reset-timing.ts";
 import { type Strictness, type ViolationReport, ViolationUnit } from "./rules.ts";
 import { RxPath } from "./rx.ts";
+import { ESDP, esdpRead, I2CCTL, I2CCTL_IDLE, SfpModule } from "./sfp-module.ts";
 import { STAT_REGISTERS } from "./stats.ts";
 import { type PortStats, portStats } from "./stats-report.ts";
 import { TxPath } from "./tx.ts";
@@ -89,6 +91,8 @@ export class Port {
   readonly tx: TxPath;
   /** @internal EEPROM words served through EERD. */
   readonly eeprom = eepromImage();
+  /** @internal the SFP+ module in the cage, on the I2CCTL pins */
+  readonly sfp = new SfpModule();
   /** @internal pending steps of a CTRL.RST */
   readonly resetTimer: ResetTimer;
   private readonly clock: () => number;
@@ -162,6 +166,8 @@ export class Port {
     c.now = this.clock();
     this.resetTimer.clear();
     applyResetValues(c.bar, this.lanId, this.mac);
+    c.bar[I2CCTL >>> 2] = this.sfp.drive(I2CCTL_IDLE); // the MAC releases both I2C lines
+    c.bar[ESDP >>> 2] = esdpRead(0); // all pins inputs; SDP2 shows the seated module
     // Strict: SECRXSTAT.SECRX_RDY reads 0 until RX_DIS halts the security block (§8.2.3.12.2).
     if (c.violations.strict) c.bar[R.SECRXSTAT >>> 2] = 0;
     c.shadow.set(c.bar);

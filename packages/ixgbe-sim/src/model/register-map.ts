@@ -5,6 +5,7 @@
  * both addresses decode onto (fact sheet §2.0). Built once; shared by all ports.
  */
 import * as R from "@dataplane/ixgbe/regs";
+import { ESDP, I2CCTL } from "./sfp-module.ts";
 import { STAT_REGISTERS, ZERO_STAT_OFFSETS } from "./stats.ts";
 
 /** BAR0 size in bytes (512 KiB, as on X520 cards). */
@@ -20,6 +21,9 @@ export const QUEUES = 128;
  * puts PBACL(0) at 0x110C0.
  */
 export const PBACL = (n: number): number => (n === 0 ? 0x11068 : 0x110c0 + 4 * n);
+
+/** ANLP1 (0x042B0, RO): bits 19:16 show the backplane autonegotiation arbitration state. */
+export const ANLP1 = 0x042b0;
 
 /** Register kinds (the dispatch key of mmioRead/mmioWrite). */
 export const K = {
@@ -52,6 +56,8 @@ export const K = {
   RXCTRL: 26,
   SECRXCTRL: 27,
   MTQC: 28,
+  I2CCTL: 29,
+  ESDP: 30,
 } as const;
 
 /** Kind per word. */
@@ -97,6 +103,9 @@ function build(): void {
   mark(R.SWSM, K.SWSM);
   mark(R.EERD, K.EERD);
   mark(R.EEC, K.EEC);
+  mark(I2CCTL, K.I2CCTL);
+  mark(ESDP, K.ESDP);
+  mark(ANLP1, K.RO);
   mark(R.FWSM, K.RO);
   mark(R.SECRXSTAT, K.RO);
   mark(R.SECTXSTAT, K.RO);

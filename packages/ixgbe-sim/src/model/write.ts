@@ -6,12 +6,19 @@
 import * as R from "@dataplane/ixgbe/regs";
 import type { Port } from "./port.ts";
 import { checkQueueEnable, checkRxEnable } from "./queue-rules.ts";
-import { ARG, K, KIND } from "./register-map.ts";
+import { ANLP1, ARG, K, KIND } from "./register-map.ts";
 import { V } from "./rules.ts";
+import { esdpRead } from "./sfp-module.ts";
 
 const EEC_RW_MASK = 0x7f; // SK, CS, DI, DO, FWE, EE_REQ; the rest is read-only status
 const EEC_RO_BITS = R.EEC_EE_PRES | (2 << R.EEC_EE_SIZE_SHIFT); // ARD: kept (reset-timing.ts)
 const W_SECRXSTAT = R.SECRXSTAT >>> 2;
+const W_ANLP1 = ANLP1 >>> 2;
+const ANLP1_AN_STATE_SHIFT = 16;
+/** AUTOC.LMS bit 2: the link modes with backplane (KX/KX4/KR) autonegotiation (1xx). */
+const AUTOC_LMS_BACKPLANE_AN = 0x4 << 13;
+/** State shown while backplane AN runs with no partner; the model's choice of a non-0 state. */
+const AN_STATE_RUNNING = 0x2;
 const W_RTTDCS = R.RTTDCS >>> 2;
 
 /**
@@ -77,13 +84,22 @@ function applyWrite(port: Port, w: number, v: number, old: number): void {
       return;
     case K.AUTOC:
       c.set(w, v & ~R.AUTOC_AN_RESTART); // Restart_AN self-clears
-      if ((v & R.AUTOC_AN_RESTART) !== 0) port.link.restart(c.now);
+      if ((v & R.AUTOC_AN_RESTART) !== 0) {
+        c.set(W_ANLP1, anlp1AfterRestart(v));
+        port.link.restart(c.now);
+      }
       return;
     case K.SWSM:
       c.set(w, v & (R.SWSM_SMBI | R.SWSM_SWESMBI));
       return;
     case K.EERD:
       writeEerd(port, w, v);
+      return;
+    case K.I2CCTL:
+      c.set(w, port.sfp.drive(v)); // the IN bits show the lines: what the MAC and module drive
+      return;
+    case K.ESDP:
+      c.set(w, esdpRead(v));
       return;
     case K.EEC:
       c.set(
@@ -167,6 +183,17 @@ function writeCtrl(port: Port, w: number, v: number): void {
   c.set(w, (v & ~R.CTRL_RST_MASK) >>> 0);
   port.link.publishStatus(); // master disable shows in STATUS at once (no DMA is ever pending)
   if ((v & R.CTRL_LRST) !== 0) port.link.restart(c.now);
+}
+
+/**
+ * ANLP1 after AUTOC.Restart_AN: the arbitration state machine leaves state 0 when the restart
+ * selects a mode with backplane AN (LMS 1xx) and sits in state 0 otherwise (AN off: 10G serial,
+ * 1G/10G without AN). Linux's 82599 pipeline reset (ixgbe_reset_pipeline_82599) relies on it:
+ * it writes AUTOC with LMS bit 2 toggled and Restart_AN, waits for ANLP1.AN_STATE to leave 0,
+ * then restores LMS. No link partner answers on the model's SFP+ cable, so the state stays put.
+ */
+function anlp1AfterRestart(autoc: number): number {
+  return (autoc & AUTOC_LMS_BACKPLANE_AN) !== 0 ? AN_STATE_RUNNING << ANLP1_AN_STATE_SHIFT : 0;
 }
 
 /** EERD: START returns the word at once with DONE set. */
