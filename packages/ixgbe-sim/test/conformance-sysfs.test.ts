@@ -33,6 +33,7 @@ export const SYSFS_SKIPS = {
     READ_AFTER_WRITE,
   "SWSM.SMBI is read-to-set; EERD returns data with DONE": `${READ_SIDE_EFFECT} (SWSM read-to-set)`,
   "EIMS sets, a 0 write does nothing, EIMC clears; EICS and EICR are RW1C": `${READ_SIDE_EFFECT} (EICR read-clear, write-only EIMC reads 0); ${READ_AFTER_WRITE}`,
+  "an EICS read returns EICR's causes without clearing them; an EICR write clears": `${READ_SIDE_EFFECT} (write-only EICS reads the last value stored)`,
   "link comes up after AN restart with 10G speed and an LSC cause": `${READ_AFTER_WRITE} (AUTOC.Restart_AN self-clear)`,
   "link down/up on demand: LSC, latched-low LINKS bit 7, MSI-X other vector": `${READ_SIDE_EFFECT} (LINKS latched low); ${NO_IRQ}`,
   "statistics are exact: GPRC, GORC/TOR without the stripped CRC, size bins, broadcast, per-queue slots": `${READ_SIDE_EFFECT} (clear-on-read statistics run free)`,

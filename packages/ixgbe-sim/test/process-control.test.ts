@@ -186,3 +186,22 @@ test("bad control arguments are one sentence naming the argument, not a validato
   });
   expect(messages).toEqual(["link-flap: ms must be at least 0", 'unknown key "extra"']);
 });
+
+test("peek: stored register values by offset, without read side effects; bad offsets refused", () => {
+  bar.write32(R.RDBAL(1), 0x12345680);
+  bar.write32(R.EICS, R.EICR_TCP_TIMER); // a latched cause: an EICR read would clear it
+  const peeked = ctl.call({
+    cmd: "peek",
+    port: 0,
+    args: { offsets: [R.RDBAL(1), `0x${R.EICR.toString(16)}`] },
+  }) as Record<string, string>;
+  expect(peeked[`0x${R.RDBAL(1).toString(16).padStart(5, "0")}`]).toBe("0x12345680");
+  const eicr = `0x${R.EICR.toString(16).padStart(5, "0")}`;
+  expect(Number(peeked[eicr]) & R.EICR_TCP_TIMER).toBe(R.EICR_TCP_TIMER);
+  expect(bar.read32(R.EICS) & R.EICR_TCP_TIMER).toBe(R.EICR_TCP_TIMER); // still latched
+  bar.write32(R.EICR, R.EICR_TCP_TIMER);
+  for (const offsets of [[2], [0x80000], ["zz"]]) {
+    const r = ctl.sendLine(JSON.stringify({ cmd: "peek", port: 0, args: { offsets } }));
+    expect(r.ok ? "" : r.error.code).toBe(offsets[0] === "zz" ? "BAD_ARGS" : "BAD_OFFSET");
+  }
+});

@@ -7,6 +7,7 @@
 import { issueSentence } from "@dataplane/sys";
 import { z } from "zod";
 import type { Port } from "../model/port.ts";
+import { BAR_BYTES } from "../model/register-map.ts";
 import type { Wire } from "../wire/wire.ts";
 import type { QueueWire } from "./queue-wire.ts";
 import { portStats, wireInfo } from "./report.ts";
@@ -162,6 +163,24 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     "model counters, statistics registers, wire and transport",
     (t, p) => (p === null ? { ports: t.ports.map(portStats) } : portStats(p)),
   ),
+  peek: cmd(
+    "port",
+    z
+      .object({
+        offsets: z
+          .array(
+            z.union([
+              z.int(),
+              z.string().regex(/^(0x[0-9a-fA-F]+|\d+)$/, "expected 0x... or a number"),
+            ]),
+          )
+          .min(1)
+          .max(256),
+      })
+      .strict(),
+    "BAR0 registers as the model holds them, by byte offset (no read side effects; e.g. 0x6018)",
+    (_t, p, a) => peek(p.port, a.offsets),
+  ),
   faults: cmd("port", NoArgs, "recent DMA faults and malformed descriptors", (_t, p) => ({
     faults: p.port.faults,
   })),
@@ -253,6 +272,23 @@ function needManual(t: ControlTarget): void {
       "step and advance need a simulator started with --manual-clock",
     );
   }
+}
+
+/** Stored BAR0 words at the given byte offsets, keyed by their hex offset. */
+function peek(port: Port, offsets: readonly (number | string)[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of offsets) {
+    const offset = typeof o === "number" ? o : Number(o);
+    if (!Number.isInteger(offset) || offset < 0 || offset >= BAR_BYTES || (offset & 3) !== 0) {
+      throw new CommandError(
+        "BAD_OFFSET",
+        `offset ${o} is not a register: give a multiple of 4 below 0x${BAR_BYTES.toString(16)}`,
+      );
+    }
+    const key = `0x${offset.toString(16).padStart(5, "0")}`;
+    out[key] = `0x${(port.bar[offset >>> 2] as number).toString(16).padStart(8, "0")}`;
+  }
+  return out;
 }
 
 function helpText(): { commands: { name: string; port: string; help: string }[] } {

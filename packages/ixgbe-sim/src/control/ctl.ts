@@ -17,6 +17,7 @@ const POSITIONAL: Readonly<Record<string, readonly string[]>> = {
   inject: ["...frames"],
   step: ["count"],
   advance: ["ms"],
+  peek: ["...offsets"],
 };
 
 function value(text: string): unknown {
@@ -43,7 +44,8 @@ export function ctlRequest(positionals: readonly string[]): ControlRequest | str
     if (eq > 0) {
       const v = text.slice(eq + 1);
       const key = text.slice(0, eq);
-      args[key] = key === "targets" || key === "frames" ? v.split(",") : value(v);
+      args[key] =
+        key === "targets" || key === "frames" || key === "offsets" ? v.split(",") : value(v);
       continue;
     }
     const name = names[Math.min(i, names.length - 1)];

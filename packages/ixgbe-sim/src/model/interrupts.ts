@@ -187,7 +187,7 @@ export class InterruptUnit {
   /** EICR read: causes; clears all of them in MSI/INTx mode, the other causes in MSI-X
    * mode unless GPIE.OCD. */
   readEicr(): number {
-    const v = ((this.causeLo & QUEUE_MASK) | this.other) >>> 0;
+    const v = this.peekEicr();
     if (!this.msix()) {
       this.causeLo &= ~QUEUE_MASK;
       this.other = 0;
@@ -196,6 +196,11 @@ export class InterruptUnit {
     }
     this.publish();
     return v;
+  }
+
+  /** EICR's value without a read's clearing (what an EICS read returns). */
+  peekEicr(): number {
+    return ((this.causeLo & QUEUE_MASK) | this.other) >>> 0;
   }
 
   /** EICR write: 1 clears (RW1C). */

@@ -220,6 +220,10 @@ export class Port {
       case K.EIMS_EX:
         return c.intr.readEims(ARG[w]);
       case K.EICS:
+        // Reading EICS returns EICR's causes without clearing them: Linux's and FreeBSD's ixgbe
+        // read it in their "other" interrupt handler and clear with an EICR write (their
+        // errata note, "Reading with EICS will return the interrupt causes without clearing").
+        return c.intr.peekEicr();
       case K.EIMC:
       case K.EICS_EX:
       case K.EIMC_EX:

@@ -139,6 +139,22 @@ export function registerTests(name: string, make: TargetFactory): void {
       expect(t.read32(R.EICR)).toBe(0);
     });
 
+    test("an EICS read returns EICR's causes without clearing them; an EICR write clears", () => {
+      // Linux's and FreeBSD's "other" interrupt handlers read EICS to get the causes and clear
+      // them with an EICR write (their errata note); with GPIE.OCD clear, an EICR read in MSI-X
+      // mode would clear the other causes instead.
+      resetDevice(t);
+      t.write32(R.GPIE, R.GPIE_MSIX_MODE);
+      t.write32(R.EICS, R.EICR_TCP_TIMER | 0x2);
+      const causes = (R.EICR_TCP_TIMER | 0x2) >>> 0;
+      expect(t.read32(R.EICS)).toBe(causes);
+      expect(t.read32(R.EICS)).toBe(causes); // no clearing on this read
+      t.write32(R.EICR, R.EICR_TCP_TIMER);
+      expect(t.read32(R.EICS)).toBe(0x2);
+      t.write32(R.EICR, 0x2);
+      expect(t.read32(R.EICS)).toBe(0);
+    });
+
     test("link comes up after AN restart with 10G speed and an LSC cause", () => {
       resetDevice(t);
       t.read32(R.EICR);
