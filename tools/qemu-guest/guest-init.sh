@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # /init of the guest initramfs: loads Linux's ixgbe driver against the vfio-user device, reports
 # what the kernel made of it on the serial console (lines starting "QG:" are read by run.sh),
-# optionally brings the link up and pings the host side, then powers off.
+# optionally brings the link up, pings the host side and answers the host's pings, then powers
+# off.
 # Kernel command line: qg.ip=ADDR/LEN (guest address) qg.peer=ADDR (to ping); both optional.
 /bin/busybox --install -s
 mount -t proc proc /proc
@@ -9,6 +10,10 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
 arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"; }
+# Echo replies this kernel has sent (the OutEchoReps column of the Icmp lines of /proc/net/snmp).
+icmp_out_echo_reps() {
+  awk '/^Icmp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "OutEchoReps") c = i; n = 1 } else print $c }' /proc/net/snmp
+}
 IP=$(arg qg.ip)
 PEER=$(arg qg.peer)
 
@@ -47,8 +52,19 @@ if [ -n "$IP" ]; then
   done
   echo "QG: RESULT link=$(cat /sys/class/net/$dev/operstate) speed=$(cat /sys/class/net/$dev/speed 2>/dev/null)"
   if [ -n "$PEER" ]; then
-    if ping -c 3 -W 2 "$PEER" | sed 's/^/QG: ping: /'; then :; fi
-    ping -c 1 -W 2 "$PEER" >/dev/null && echo "QG: RESULT ping=ok" || echo "QG: RESULT ping=fail"
+    # Guest -> host: all three echo requests must be answered.
+    ping -c 3 -W 2 "$PEER" >/tmp/ping.out 2>&1
+    sed 's/^/QG: ping: /' /tmp/ping.out
+    grep -q ' 3 packets received' /tmp/ping.out && echo "QG: RESULT ping=ok" || echo "QG: RESULT ping=fail"
+    # Host -> guest: run.sh pings this address once it reads the next line; wait (up to 30 s)
+    # until the kernel has answered three echo requests.
+    echo "QG: waiting for host ping"
+    i=0
+    while [ $i -lt 300 ] && [ "$(icmp_out_echo_reps)" -lt 3 ]; do
+      sleep 0.1
+      i=$((i + 1))
+    done
+    echo "QG: RESULT host-ping answered=$(icmp_out_echo_reps)"
   fi
   grep -e CPU -e ixgbe -e "$dev" /proc/interrupts | sed 's/^/QG: irq: /'
   dmesg | grep -i ixgbe | tail -n 5 | sed 's/^/QG: dmesg-late: /'

@@ -6,6 +6,7 @@
 #   link   (with --ping) link up at 10000 Mb/s
 #   ping   (with --ping) guest 198.18.0.2 pings 198.18.0.1 on the model's tap wire, whose TAP
 #          lives in a network namespace made (and removed) by this script
+#   host-ping (with --ping) 198.18.0.1 in that namespace pings the guest back
 # and lists the strict model's violations (ctl violations) as Linux drove it.
 # Usage: tools/qemu-guest/run.sh [--ping]   (as root)
 # Env: DATAPLANE_QEMU_CACHE (default ~/.cache/dataplane-qemu), SID_MIRROR, QG_TIMEOUT (s, 180),
@@ -26,7 +27,7 @@ PING=0
 for a in "$@"; do
   case "$a" in
   --ping) PING=1 ;;
-  -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "run.sh: unknown argument '$a'; use --ping or --help" >&2; exit 2 ;;
   esac
 done
@@ -54,7 +55,10 @@ NS=dpqg$$
 TAP=dpqgt0
 MAC=02:00:00:82:59:90
 SIM_PID=""
+PEEK_PID=""
+HOSTPING_PID=""
 cleanup() {
+  for p in $PEEK_PID $HOSTPING_PID; do kill "$p" 2>/dev/null || true; done
   [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
   rm -rf "$RUN"
@@ -78,6 +82,35 @@ if [ "$PING" = 1 ]; then
   ip -n "$NS" link set lo up
 fi
 
+# While the guest runs, sample the registers a stuck queue shows (CTRL, LINKS, DMATXCTL, GPIE,
+# EICR, EIMS, TX/RX queue 0 and 1) every 2 s into last-peek.log: after the guest powers off the
+# port is reset and they are gone.
+PEEK=(bun "$REPO/packages/ixgbe-sim/src/cli.ts" ctl --socket-dir "$RUN/sock" --json 0 peek
+  0x00000 0x042a4 0x04a80 0x00898 0x00800 0x00880 0x03000
+  0x06000 0x06008 0x06010 0x06018 0x06028 0x06040 0x06048 0x06050 0x06058 0x06068
+  0x01000 0x01008 0x01010 0x01018 0x01028 0x01040 0x01048 0x01050 0x01058 0x01068)
+(
+  while kill -0 "$SIM_PID" 2>/dev/null; do
+    if [ "$PING" = 1 ]; then ip netns exec "$NS" "${PEEK[@]}"; else "${PEEK[@]}"; fi >"$RUN/peek.new" 2>&1 &&
+      { echo "# $(date +%T)"; cat "$RUN/peek.new"; } >>"$RUN/peek.log"
+    sleep 2
+  done
+) &
+PEEK_PID=$!
+
+# Host -> guest ping: once the guest says it waits for it, ping it from the namespace.
+if [ "$PING" = 1 ]; then
+  (
+    for _ in $(seq "$((TIMEOUT * 10))"); do
+      grep -q 'QG: waiting for host ping' "$RUN/console.log" 2>/dev/null && break
+      sleep 0.1
+    done
+    ip netns exec "$NS" ping -c 3 -W 2 198.18.0.2 >"$RUN/hostping.log" 2>&1
+    echo "rc=$?" >>"$RUN/hostping.log"
+  ) &
+  HOSTPING_PID=$!
+fi
+
 APPEND="console=ttyS0 panic=-1 loglevel=4"
 [ "$PING" = 1 ] && APPEND="$APPEND qg.ip=198.18.0.2/24 qg.peer=198.18.0.1"
 # Guest RAM is a sealed memfd shared with the device process (vfio-user DMA_MAP passes its fd).
@@ -88,6 +121,8 @@ timeout "$TIMEOUT" bash -c "$(declare -f qemu_cmd); CACHE='$CACHE'; qemu_cmd \
   -kernel '$CACHE/kernel/vmlinuz' -initrd '$CACHE/initramfs.cpio.gz' -append '$APPEND' \
   -device '{\"driver\":\"vfio-user-pci\",\"socket\":{\"type\":\"unix\",\"path\":\"$RUN/sock/p0.sock\"}}'" \
   >"$RUN/console.log" 2>&1 || echo "run.sh: qemu exited $? (see console below)" >&2
+kill "$PEEK_PID" 2>/dev/null || true
+cp "$RUN/peek.log" "$CACHE/last-peek.log" 2>/dev/null || true
 LOG="$CACHE/last-console.log"
 cp "$RUN/console.log" "$LOG"
 grep '^QG:' "$LOG" || { tail -n 40 "$LOG"; }
@@ -105,7 +140,16 @@ else
 fi
 if [ "$PING" = 1 ]; then
   if grep -q 'QG: RESULT link=up speed=10000' "$LOG"; then pass link "up, 10000 Mb/s"; else fail link "$(grep -o 'RESULT link=.*' "$LOG" || echo 'no link line')"; fi
-  if grep -q 'QG: RESULT ping=ok' "$LOG"; then pass ping "198.18.0.2 -> 198.18.0.1 over the tap wire"; else fail ping; fi
+  if grep -q 'QG: RESULT ping=ok' "$LOG"; then pass ping "198.18.0.2 -> 198.18.0.1 over the tap wire, 3 of 3"; else fail ping; fi
+  # The guest asked for the host's ping: let it finish; it never asked: stop waiting for that.
+  grep -q 'QG: waiting for host ping' "$LOG" || kill "$HOSTPING_PID" 2>/dev/null || true
+  wait "$HOSTPING_PID" 2>/dev/null || true
+  sed 's/^/host ping: /' "$RUN/hostping.log" 2>/dev/null | grep -e 'packets' -e 'rc=' || true
+  if grep -q '^rc=0$' "$RUN/hostping.log" 2>/dev/null && grep -q ' 3 received' "$RUN/hostping.log"; then
+    pass host-ping "198.18.0.1 -> 198.18.0.2, 3 of 3"
+  else
+    fail host-ping "$(grep -o 'RESULT host-ping.*' "$LOG" || echo 'the guest never waited for it')"
+  fi
 fi
 
 echo "--- strict model violations (ctl violations)"

@@ -38,6 +38,8 @@ export const SYSFS_SKIPS = {
   "link down/up on demand: LSC, latched-low LINKS bit 7, MSI-X other vector": `${READ_SIDE_EFFECT} (LINKS latched low); ${NO_IRQ}`,
   "statistics are exact: GPRC, GORC/TOR without the stripped CRC, size bins, broadcast, per-queue slots": `${READ_SIDE_EFFECT} (clear-on-read statistics run free)`,
   "MSI-X: IVAR routes queue causes, EIAC auto-clears, EITR spaces firings": NO_IRQ,
+  "WTHRESH > 0: the queue's vector firing writes the batch back when its EITR is set, not with ITR 0":
+    NO_IRQ,
   [TAIL_RULE_TEST]: TAIL_RULE_MAPPED,
   [MTQC_RULE_TEST]: MTQC_RULE_MAPPED,
   [RXEN_RULE_TEST]: RXEN_RULE_MAPPED,

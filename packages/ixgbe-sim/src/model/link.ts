@@ -1,6 +1,6 @@
 /*
  * Link state: down after reset; up a configurable delay after autonegotiation restarts
- * (AUTOC.Restart_AN, or a link reset CTRL.LRST, which restarts it too), always at 10 Gb/s serial.
+ * (AUTOC.Restart_AN), always at 10 Gb/s serial. A link reset (CTRL.LRST) is a device reset.
  * Strict (datasheet §4.6.4): the link trains only after the driver restarted autonegotiation
  * since the last device reset, and only when AUTOC.LMS selects 10 Gb/s serial (SFI): the
  * model's cable is an SFP+ direct attach / 10GBASE-SR link, on which the backplane (KX/KX4/KR),

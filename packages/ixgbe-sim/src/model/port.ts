@@ -131,7 +131,12 @@ export class Port {
       throw new IxgbeSimError("BAD_OPTION", `linkUpDelayMs ${delayMs}: give >= 0`);
     this.bar = bar;
     this.clock = options.clock ?? Bun.nanoseconds;
-    const irq = options.irq ?? (() => {});
+    const deliver = options.irq ?? (() => {});
+    // A firing vector first flushes the batched TX write-backs of its queues (TxPath).
+    const irq = (vector: number): void => {
+      this.tx.flushForVector(vector);
+      deliver(vector);
+    };
     const violations = new ViolationUnit(options.strictness ?? "strict", options.log ?? (() => {}));
     this.core = new PortCore(
       bar,
@@ -195,9 +200,9 @@ export class Port {
    * datasheet's time (reset-timing.ts): CTRL.RST reads 1 until it completes, then EEC.ARD and
    * RDRXCTL.DMAIDONE rise.
    */
-  softwareReset(): void {
+  softwareReset(bits: number = R.CTRL_RST): void {
     this.reset();
-    if (this.core.violations.strict) this.resetTimer.start(this.core.now);
+    if (this.core.violations.strict) this.resetTimer.start(this.core.now, bits);
   }
 
   /** Datasheet rules broken so far (see rules.ts), per rule with the first occurrence. */

@@ -44,14 +44,14 @@ export class ResetTimer {
   }
 
   /** A reset just applied the default values at `now`: show the in-reset state. */
-  start(now: number): void {
+  start(now: number, bits: number = R.CTRL_RST): void {
     const c = this.c;
     const t = this.timing;
     this.rstAt = now + t.resetMs * 1e6;
     this.ardAt = now + t.autoReadMs * 1e6;
     this.dmaAt = now + t.dmaInitMs * 1e6;
     this.next = Math.min(this.rstAt, this.ardAt, this.dmaAt);
-    c.set(W_CTRL, R.CTRL_RST);
+    c.set(W_CTRL, bits & R.CTRL_RST_MASK); // the reset bits written read 1 until done
     c.set(W_EEC, c.bar[W_EEC] & ~R.EEC_ARD);
     c.set(W_RDRXCTL, c.bar[W_RDRXCTL] & ~R.RDRXCTL_DMAIDONE);
     this.poll(now); // zero delays complete at once

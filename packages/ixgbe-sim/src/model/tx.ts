@@ -37,6 +37,10 @@ const W_MAXFRS = R.MAXFRS >>> 2;
 const W_TQSM0 = R.TQSM(0) >>> 2;
 const W_CTRL = R.CTRL >>> 2;
 const W_TXDCTL = words(R.TXDCTL);
+const W_GPIE = R.GPIE >>> 2;
+const W_IVAR0 = R.IVAR(0) >>> 2;
+/** EITR word index of vector v (the register file splits at 24). */
+const eitrWord = (v: number): number => R.EITR(v) >>> 2;
 
 const DTYP_SHIFT = 20;
 /** Offloads the model does not perform: a frame asking for them is refused, not sent wrong. */
@@ -77,6 +81,29 @@ export class TxPath {
   /** Queue q was enabled or disabled: no write-back is pending. */
   resetQueue(q: number): void {
     this.wbPending[q] = 0;
+  }
+
+  /**
+   * Interrupt vector v is about to fire: the TX queues routed to it (every queue in MSI/INTx
+   * mode) write back the descriptors they hold for a WTHRESH batch, so the handler finds DD set.
+   * Only when v's EITR interval is non-zero: the batch goes out at the throttle timer's expiry
+   * (datasheet §7.2.3.5.1; Linux's ixgbe keeps WTHRESH at 1 when ITR is 0 "as it could cause
+   * false TX hangs"), and with ITR 0 there is no timer.
+   */
+  flushForVector(v: number): void {
+    const c = this.c;
+    const bar = c.bar;
+    if ((bar[eitrWord(v)] & R.EITR_ITR_INTERVAL_MASK) === 0) return;
+    const msix = (bar[W_GPIE] & R.GPIE_MSIX_MODE) !== 0;
+    for (let k = 0; k < c.txActiveCount; k++) {
+      const q = c.txActive[k] as number;
+      if (this.wbPending[q] === 0) continue;
+      if (msix) {
+        const entry = (bar[W_IVAR0 + (q >>> 1)] >>> (16 * (q & 1) + 8)) & 0xff;
+        if ((entry & R.IVAR_ALLOC_VAL) === 0 || (entry & R.IVAR_VECTOR_MASK) !== v) continue;
+      }
+      this.flush(q);
+    }
   }
 
   /** TXDCTL.SWFLSH: writes back the descriptors queue q holds for its WTHRESH batch. */

@@ -173,16 +173,21 @@ function applyWrite(port: Port, w: number, v: number, old: number): void {
   }
 }
 
-/** CTRL: RST resets the device, LRST restarts the link; both self-clear at once. */
+/**
+ * CTRL: RST resets the device; LRST resets it too and the link with it (datasheet §8.2.3.1.1:
+ * a link reset is the software reset plus MAC, PCS and AN). Either way every register, CTRL
+ * included, goes back to its default, so a PCIe Master Disable set before the reset is gone:
+ * Linux's ixgbe sets it in its stop path, resets with LRST alone while the link is down and never
+ * clears it itself. The reset bits read 1 until the reset completes (strict), then 0.
+ */
 function writeCtrl(port: Port, w: number, v: number): void {
   const c = port.core;
-  if ((v & R.CTRL_RST) !== 0) {
-    port.softwareReset(); // CTRL.RST reads 1 until the reset completes (strict), then 0
+  if ((v & R.CTRL_RST_MASK) !== 0) {
+    port.softwareReset(v & R.CTRL_RST_MASK);
     return;
   }
-  c.set(w, (v & ~R.CTRL_RST_MASK) >>> 0);
+  c.set(w, v >>> 0);
   port.link.publishStatus(); // master disable shows in STATUS at once (no DMA is ever pending)
-  if ((v & R.CTRL_LRST) !== 0) port.link.restart(c.now);
 }
 
 /**

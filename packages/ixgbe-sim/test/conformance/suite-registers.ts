@@ -139,6 +139,23 @@ export function registerTests(name: string, make: TargetFactory): void {
       expect(t.read32(R.EICR)).toBe(0);
     });
 
+    test("a link reset (CTRL.LRST alone) is a device reset: PCIe Master Disable and the rest back to defaults", () => {
+      // Linux's ixgbe stops the adapter (Master Disable set), then resets with LRST alone while
+      // the link is down and never clears Master Disable itself.
+      resetDevice(t);
+      t.write32(R.RDBAL(0), 0x12340000);
+      t.write32(R.CTRL, R.CTRL_PCIE_MASTER_DISABLE);
+      waitFor(t, R.STATUS, R.STATUS_PCIE_MASTER_ENABLE_STATUS, 0);
+      t.write32(R.CTRL, R.CTRL_PCIE_MASTER_DISABLE | R.CTRL_LRST);
+      waitFor(t, R.CTRL, R.CTRL_RST_MASK, 0);
+      waitFor(t, R.RDRXCTL, R.RDRXCTL_DMAIDONE, R.RDRXCTL_DMAIDONE);
+      expect(t.read32(R.CTRL)).toBe(0);
+      expect(t.read32(R.STATUS) & R.STATUS_PCIE_MASTER_ENABLE_STATUS).toBe(
+        R.STATUS_PCIE_MASTER_ENABLE_STATUS,
+      );
+      expect(t.read32(R.RDBAL(0))).toBe(0);
+    });
+
     test("an EICS read returns EICR's causes without clearing them; an EICR write clears", () => {
       // Linux's and FreeBSD's "other" interrupt handlers read EICS to get the causes and clear
       // them with an EICR write (their errata note); with GPIE.OCD clear, an EICR read in MSI-X

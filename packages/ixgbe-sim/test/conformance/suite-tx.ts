@@ -184,6 +184,38 @@ export function registerTxTests(name: string, make: TargetFactory): void {
       expect(t.read32(R.EIMS) & (1 << 3)).toBe(0);
     });
 
+    test("WTHRESH > 0: the queue's vector firing writes the batch back when its EITR is set, not with ITR 0", () => {
+      // Linux's ixgbe sets WTHRESH 8 with interrupt throttling on and sends one ARP: the batch
+      // never fills, the throttle timer's expiry writes it back (its TX hang check relies on it).
+      t.write32(R.GPIE, R.GPIE_MSIX_MODE | R.GPIE_PBA_SUPPORT | R.GPIE_EIAME);
+      t.write32(R.IVAR(0), (R.IVAR_ALLOC_VAL | 1) << 8); // TX queue 0 -> vector 1
+      t.write32(R.EIAC, 0xffff);
+      t.write32(R.EIMS, 1 << 1);
+      const tx = setupTx(t, 0, 16, 8);
+      t.irqs.length = 0;
+      tx.frame(rawFrame(60, OTHER_MAC, 1)); // EITR(1) is 0: fires at once, nothing written back
+      tx.kick();
+      t.run();
+      expect(t.irqs).toEqual([1]);
+      expect(tx.dd(0)).toBe(false);
+      t.write32(R.EITR(1), 0x028);
+      tx.frame(rawFrame(60, OTHER_MAC, 2), R.ADVTXD_CMD_SINGLE & ~R.ADVTXD_DCMD_RS);
+      tx.kick();
+      t.advanceMs(1);
+      expect(t.irqs).toEqual([1, 1]);
+      expect([tx.dd(0), tx.dd(1)]).toEqual([true, true]); // the whole batch, RS or not
+      t.write32(R.EIMC, 1 << 1); // masked: the vector does not fire, the batch waits
+      tx.frame(rawFrame(60, OTHER_MAC, 3));
+      tx.kick();
+      t.advanceMs(1);
+      expect(t.irqs).toEqual([1, 1]);
+      expect(tx.dd(2)).toBe(false);
+      t.write32(R.EIMS, 1 << 1); // unmasked: the latched cause fires and the batch goes out
+      t.advanceMs(1);
+      expect(t.irqs).toEqual([1, 1, 1]);
+      expect(tx.dd(2)).toBe(true);
+    });
+
     test("MSI/INTx mode: one vector, IVAR picks the EICR bit, EICR read clears", () => {
       t.write32(R.IVAR(0), R.IVAR_ALLOC_VAL | 2);
       t.write32(R.EIMS, 1 << 2);
