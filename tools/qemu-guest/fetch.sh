@@ -5,8 +5,9 @@
 #    library closure come from Debian unstable through a private apt configuration (the system's
 #    sources and package state are not touched) and are unpacked, not installed, into $CACHE/qemu.
 #    They run with unstable's own ld.so (qemu_cmd below).
-#  - the guest: Debian 12's linux-image-amd64 (ixgbe.ko and its module dependencies) and
-#    busybox-static, built into an initramfs with guest-init.sh as /init.
+#  - the guest: Debian 12's linux-image-amd64 (ixgbe.ko and its module dependencies),
+#    busybox-static and iperf3 with its libraries, built into an initramfs with guest-init.sh as
+#    /init.
 set -euo pipefail
 
 : "${CACHE:?}"
@@ -85,12 +86,32 @@ fetch_guest() {
   fi
 }
 
+# iperf3 and ethtool for the guest (stage 3) with their libraries, unpacked from Debian 12 packages.
+fetch_iperf3() {
+  local root="$CACHE/iperf3"
+  if [ -x "$root/usr/bin/iperf3" ] && [ -x "$root/sbin/ethtool" ]; then return 0; fi
+  echo "fetch: iperf3 and its libraries (Debian 12)" >&2
+  rm -rf "$root.tmp" && mkdir -p "$root.tmp"
+  local p
+  for p in iperf3 libiperf0 libsctp1 libssl3 libc6 ethtool libmnl0; do dpkg-deb -x "$(bookworm_deb "$p")" "$root.tmp"; done
+  rm -rf "$root" && mv "$root.tmp" "$root"
+}
+
 # The initramfs: busybox, the modules, /init. Rebuilt every run (cheap) so guest-init.sh edits apply.
 build_initramfs() {
   local here="$1" dir="$CACHE/initramfs"
   rm -rf "$dir" && mkdir -p "$dir"/{bin,sbin,proc,sys,dev,tmp,lib/modules,etc,usr/bin,usr/sbin}
   cp "$CACHE/busybox/bin/busybox" "$dir/bin/busybox"
   cp "$CACHE/kernel/modules/"*.ko "$dir/lib/modules/"
+  if [ -x "$CACHE/iperf3/usr/bin/iperf3" ]; then
+    mkdir -p "$dir/lib/x86_64-linux-gnu" "$dir/lib64"
+    cp "$CACHE/iperf3/usr/bin/iperf3" "$dir/usr/bin/"
+    cp "$CACHE/iperf3/sbin/ethtool" "$dir/usr/sbin/"
+    cp -L "$CACHE/iperf3/usr/lib/x86_64-linux-gnu/"{libiperf.so.0,libcrypto.so.3,libsctp.so.1} \
+      "$CACHE/iperf3/usr/lib/x86_64-linux-gnu/libmnl.so.0" \
+      "$CACHE/iperf3/lib/x86_64-linux-gnu/"{libc.so.6,libm.so.6} "$dir/lib/x86_64-linux-gnu/"
+    cp -L "$CACHE/iperf3/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" "$dir/lib64/"
+  fi
   cp "$here/guest-init.sh" "$dir/init"
   chmod +x "$dir/init"
   (cd "$dir" && find . | "$CACHE/busybox/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -1) \

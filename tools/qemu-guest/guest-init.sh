@@ -3,7 +3,8 @@
 # what the kernel made of it on the serial console (lines starting "QG:" are read by run.sh),
 # optionally brings the link up, pings the host side and answers the host's pings, then powers
 # off.
-# Kernel command line: qg.ip=ADDR/LEN (guest address) qg.peer=ADDR (to ping); both optional.
+# Kernel command line: qg.ip=ADDR/LEN (guest address) qg.peer=ADDR (to ping); both optional;
+# qg.iperf=1 also runs iperf3 against an iperf3 server at qg.peer, both directions.
 /bin/busybox --install -s
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -65,6 +66,28 @@ if [ -n "$IP" ]; then
       i=$((i + 1))
     done
     echo "QG: RESULT host-ping answered=$(icmp_out_echo_reps)"
+  fi
+  if [ "$(arg qg.iperf)" = 1 ] && [ -n "$PEER" ]; then
+    # Stage 3: TCP with the driver's default offloads, guest -> host, then host -> guest.
+    command -v ethtool >/dev/null && ethtool -k "$dev" |
+      grep -e '^tx-checksumming' -e '^tcp-segmentation-offload' -e '^rx-vlan-offload' \
+        -e '^ntuple' -e '^receive-hashing' | sed 's/^/QG: offload: /'
+    for dir in send receive; do
+      flag=""
+      [ "$dir" = receive ] && flag=-R
+      timeout 60 iperf3 -c "$PEER" -t 3 $flag >/tmp/iperf.out 2>&1
+      rc=$?
+      sed 's/^/QG: iperf3: /' /tmp/iperf.out | grep -e 'sender' -e 'receiver' -e 'error' || true
+      rate=$(grep 'receiver' /tmp/iperf.out | grep -o '[0-9.]* [KMG]bits/sec' | tail -1)
+      if [ $rc = 0 ] && [ -n "$rate" ]; then
+        echo "QG: RESULT iperf-$dir=ok rate=$rate"
+      else
+        echo "QG: RESULT iperf-$dir=fail rc=$rc"
+      fi
+    done
+    command -v ethtool >/dev/null && ethtool -S "$dev" |
+      grep -e 'tx_pkts_nic' -e 'rx_pkts_nic' -e 'tx_packets:' -e 'rx_packets:' -e 'rx_csum_offload_errors' |
+      sed 's/^ */QG: ethtool-S: /'
   fi
   grep -e CPU -e ixgbe -e "$dev" /proc/interrupts | sed 's/^/QG: irq: /'
   dmesg | grep -i ixgbe | tail -n 5 | sed 's/^/QG: dmesg-late: /'

@@ -7,8 +7,10 @@
 #   ping   (with --ping) guest 198.18.0.2 pings 198.18.0.1 on the model's tap wire, whose TAP
 #          lives in a network namespace made (and removed) by this script
 #   host-ping (with --ping) 198.18.0.1 in that namespace pings the guest back
+#   iperf  (with --iperf, implies --ping) iperf3 TCP, guest to host and host to guest, with
+#          Linux's default offloads (checksums, TSO); ethtool -S in the guest
 # and lists the strict model's violations (ctl violations) as Linux drove it.
-# Usage: tools/qemu-guest/run.sh [--ping]   (as root)
+# Usage: tools/qemu-guest/run.sh [--ping | --iperf]   (as root)
 # Env: DATAPLANE_QEMU_CACHE (default ~/.cache/dataplane-qemu), SID_MIRROR, QG_TIMEOUT (s, 180),
 #      QG_ACCEL (tcg or kvm; default tcg).
 # Not part of `bun run test`: it downloads ~120 MB once and boots a VM.
@@ -24,11 +26,13 @@ ACCEL="${QG_ACCEL:-tcg}"
 CPU=""
 [ "$ACCEL" = kvm ] && CPU="-cpu host"
 PING=0
+IPERF=0
 for a in "$@"; do
   case "$a" in
   --ping) PING=1 ;;
-  -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "run.sh: unknown argument '$a'; use --ping or --help" >&2; exit 2 ;;
+  --iperf) PING=1 IPERF=1 ;;
+  -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "run.sh: unknown argument '$a'; use --ping, --iperf or --help" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root (KVM, network namespaces, TAP); run it as root" >&2; exit 2; }
@@ -44,6 +48,7 @@ FAILED=0
 
 fetch_qemu
 fetch_guest
+[ "$IPERF" = 1 ] && fetch_iperf3
 build_initramfs "$HERE"
 QEMU_VERSION=$(qemu_cmd --version | head -1)
 qemu_cmd -device help 2>/dev/null | grep -q '"vfio-user-pci"' ||
@@ -57,8 +62,9 @@ MAC=02:00:00:82:59:90
 SIM_PID=""
 PEEK_PID=""
 HOSTPING_PID=""
+IPERF_PID=""
 cleanup() {
-  for p in $PEEK_PID $HOSTPING_PID; do kill "$p" 2>/dev/null || true; done
+  for p in $PEEK_PID $HOSTPING_PID $IPERF_PID; do kill "$p" 2>/dev/null || true; done
   [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
   rm -rf "$RUN"
@@ -80,6 +86,11 @@ if [ "$PING" = 1 ]; then
   ip -n "$NS" addr add 198.18.0.1/24 dev "$TAP"
   ip -n "$NS" link set "$TAP" up
   ip -n "$NS" link set lo up
+fi
+if [ "$IPERF" = 1 ]; then
+  command -v iperf3 >/dev/null || { echo "run.sh: --iperf needs iperf3 on the host (apt-get install iperf3)" >&2; exit 2; }
+  ip netns exec "$NS" iperf3 -s -B 198.18.0.1 >"$RUN/iperf-server.log" 2>&1 &
+  IPERF_PID=$!
 fi
 
 # While the guest runs, sample the registers a stuck queue shows (CTRL, LINKS, DMATXCTL, GPIE,
@@ -113,6 +124,7 @@ fi
 
 APPEND="console=ttyS0 panic=-1 loglevel=4"
 [ "$PING" = 1 ] && APPEND="$APPEND qg.ip=198.18.0.2/24 qg.peer=198.18.0.1"
+[ "$IPERF" = 1 ] && APPEND="$APPEND qg.iperf=1"
 # Guest RAM is a sealed memfd shared with the device process (vfio-user DMA_MAP passes its fd).
 timeout "$TIMEOUT" bash -c "$(declare -f qemu_cmd); CACHE='$CACHE'; qemu_cmd \
   -machine q35,accel=$ACCEL,memory-backend=mem $CPU -smp 2 -m 512M \
@@ -152,12 +164,36 @@ if [ "$PING" = 1 ]; then
   fi
 fi
 
+if [ "$IPERF" = 1 ]; then
+  for dir in send receive; do
+    line=$(grep -o "RESULT iperf-$dir=.*" "$LOG" || echo "no result")
+    case "$line" in
+    *"=ok"*) pass "iperf-$dir" "${line#*=ok }" ;;
+    *) fail "iperf-$dir" "$line" ;;
+    esac
+  done
+fi
+
 echo "--- strict model violations (ctl violations)"
 CTL=(bun "$REPO/packages/ixgbe-sim/src/cli.ts" ctl --socket-dir "$RUN/sock" violations)
 if [ "$PING" = 1 ]; then ip netns exec "$NS" "${CTL[@]}" || true; else "${CTL[@]}" || true; fi
 echo "--- model statistics (ctl stats) in $CACHE/last-stats.json"
 STATS=(bun "$REPO/packages/ixgbe-sim/src/cli.ts" ctl --socket-dir "$RUN/sock" stats --json)
 if [ "$PING" = 1 ]; then ip netns exec "$NS" "${STATS[@]}"; else "${STATS[@]}"; fi >"$CACHE/last-stats.json" 2>&1 || true
+if [ "$IPERF" = 1 ]; then
+  # The guest's hardware counters (ethtool -S, read last thing before power-off) against the
+  # model's own count of frames sent and delivered.
+  guest_tx=$(grep -o 'ethtool-S: tx_pkts_nic: [0-9]*' "$LOG" | grep -o '[0-9]*$' || echo none)
+  guest_rx=$(grep -o 'ethtool-S: rx_pkts_nic: [0-9]*' "$LOG" | grep -o '[0-9]*$' || echo none)
+  read -r model_tx model_rx < <(bun -e '
+    const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).ports[0].model;
+    console.log(p.tx.frames, p.rx.delivered);' "$CACHE/last-stats.json" 2>/dev/null || echo "none none")
+  if [ "$guest_tx" = "$model_tx" ] && [ "$guest_rx" = "$model_rx" ]; then
+    pass ethtool-S "tx_pkts_nic $guest_tx and rx_pkts_nic $guest_rx equal the model's frames sent and delivered"
+  else
+    fail ethtool-S "guest tx_pkts_nic $guest_tx rx_pkts_nic $guest_rx, model sent $model_tx delivered $model_rx"
+  fi
+fi
 cp "$RUN/sim.log" "$CACHE/last-sim.log"
 echo "console: $LOG  model log: $CACHE/last-sim.log"
 exit "$FAILED"

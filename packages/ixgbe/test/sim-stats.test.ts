@@ -9,7 +9,7 @@
  * what it is and differences every counter, so the same checks hold on both paths.
  */
 import { expect, test } from "bun:test";
-import { receive } from "./support/sim-receive.ts";
+import { drainAndSettle, receive } from "./support/sim-receive.ts";
 import { describeSim, SimRig, until } from "./support/sim-rig.ts";
 
 const QUEUES = 4;
@@ -24,8 +24,7 @@ describeSim("ixgbe-sim: statistics read during traffic", (path) => {
     const total = () => perQueue.reduce((a, b) => a + b, 0);
     const reads = await receive(dev, perQueue, bytes, 400);
     rig.call(0, "link-down"); // no more frames; take what is left in the rings
-    await Bun.sleep(20);
-    await receive(dev, perQueue, bytes, 100);
+    await drainAndSettle(dev, perQueue, bytes, () => rig.model(0).rx.delivered);
     expect(reads).toBeGreaterThanOrEqual(8);
     expect(total()).toBeGreaterThan(2000);
     expect(perQueue.every((n) => n > 0)).toBe(true);
@@ -85,9 +84,10 @@ describeSim("ixgbe-sim: statistics read during traffic", (path) => {
       const perQueue = new Array<number>(QUEUES).fill(0);
       const bytes = new Array<number>(QUEUES).fill(0);
       await receive(dev, perQueue, bytes, 300);
+      const delivered = () => rig.model(0).rx.delivered;
       rig.call(0, "link-down");
-      await Bun.sleep(20);
-      await receive(dev, perQueue, bytes, 50);
+      // Everything delivered is received and counted before the reset takes the counters to 0.
+      await drainAndSettle(dev, perQueue, bytes, delivered);
       rig.call(0, "reset"); // counters back to 0 in the model
       await until(() => dev.health().reset, 20_000, "the reset");
       dev.readStats(); // sees the counters restart
@@ -95,8 +95,7 @@ describeSim("ixgbe-sim: statistics read during traffic", (path) => {
       await dev.recover();
       await receive(dev, perQueue, bytes, 300);
       rig.call(0, "link-down");
-      await Bun.sleep(20);
-      await receive(dev, perQueue, bytes, 50);
+      await drainAndSettle(dev, perQueue, bytes, delivered);
       const s = dev.readStats();
       expect(rig.model(0).resets).toBeGreaterThanOrEqual(2); // ours and the one we asked for
       expect(s.rxQueues.map((q) => q.packets)).toEqual(perQueue);

@@ -32,6 +32,7 @@ export type MalformedKind =
   | "too-many-segments"
   | "bad-type"
   | "unsupported-offload"
+  | "bad-context"
   | "bad-ring";
 
 /** Injectable descriptor defects, as codes for the per-descriptor check. */

@@ -24,6 +24,12 @@ export const PBACL = (n: number): number => (n === 0 ? 0x11068 : 0x110c0 + 4 * n
 
 /** ANLP1 (0x042B0, RO): bits 19:16 show the backplane autonegotiation arbitration state. */
 export const ANLP1 = 0x042b0;
+/** FDIRCTRL (0x0EE00): Flow Director control; PBALLOC (bits 1:0) sizes its table. */
+export const FDIRCTRL = 0x0ee00;
+/** FDIRCTRL.PBALLOC (bits 1:0): 0 = Flow Director off, else its packet buffer share. */
+export const FDIRCTRL_PBALLOC_MASK = 0x3;
+/** FDIRCTRL.INIT_DONE (bit 3, RO): the table is initialised (drivers poll it after a write). */
+export const FDIRCTRL_INIT_DONE = 1 << 3;
 
 /** Register kinds (the dispatch key of mmioRead/mmioWrite). */
 export const K = {
@@ -58,6 +64,7 @@ export const K = {
   MTQC: 28,
   I2CCTL: 29,
   ESDP: 30,
+  FDIRCTRL: 31,
 } as const;
 
 /** Kind per word. */
@@ -106,6 +113,7 @@ function build(): void {
   mark(I2CCTL, K.I2CCTL);
   mark(ESDP, K.ESDP);
   mark(ANLP1, K.RO);
+  mark(FDIRCTRL, K.FDIRCTRL);
   mark(R.FWSM, K.RO);
   mark(R.SECRXSTAT, K.RO);
   mark(R.SECTXSTAT, K.RO);

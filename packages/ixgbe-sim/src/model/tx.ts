@@ -16,6 +16,7 @@ import { KS, type PortCore } from "./core.ts";
 import { M, type MalformedKind, T } from "./faults.ts";
 import { QUEUES } from "./register-map.ts";
 import { S, sizeBin } from "./stats.ts";
+import { insertChecksums, newTxContext, segmentTcp, TxContexts } from "./tx-offload.ts";
 
 /** Largest frame the model gathers (the card's 15.5 KiB limit, rounded up). */
 export const TX_STAGING_BYTES = 16384;
@@ -43,13 +44,15 @@ const W_IVAR0 = R.IVAR(0) >>> 2;
 const eitrWord = (v: number): number => R.EITR(v) >>> 2;
 
 const DTYP_SHIFT = 20;
-/** Offloads the model does not perform: a frame asking for them is refused, not sent wrong. */
-const UNSUPPORTED_CMD = R.ADVTXD_DCMD_TSE | R.ADVTXD_DCMD_VLE;
-const UNSUPPORTED_POPTS = R.ADVTXD_POPTS_IXSM | R.ADVTXD_POPTS_TXSM;
+/** Offloads of an advanced data descriptor (tx-offload.ts): DCMD bits, POPTS bits. */
+const OFFLOAD_CMD = R.ADVTXD_DCMD_TSE | R.ADVTXD_DCMD_VLE;
+const OFFLOAD_POPTS = R.ADVTXD_POPTS_IXSM | R.ADVTXD_POPTS_TXSM;
+/** Largest TSO frame gathered: PAYLEN is 18 bits, plus headers. */
+export const TSO_STAGING_BYTES = 262144 + 512;
 
 /** TX datapath of one port. */
 export class TxPath {
-  private readonly stage = buffers(TX_STAGING_BYTES + 64);
+  private readonly stage = buffers(TSO_STAGING_BYTES + 64);
   /** Where a frame is gathered before it goes to the wire. */
   readonly staging = this.stage.u8;
   private readonly staging32 = this.stage.u32;
@@ -62,6 +65,22 @@ export class TxPath {
   private src32: Uint32Array = this.staging32;
   private srcOff = 0;
   private frameCmd = 0;
+  /** Word 3 (olinfo_status) of the frame's first data descriptor. */
+  private frameOlinfo = 0;
+  /** The frame asks for an offload (checksums, TSO, VLAN insertion): built in staging. */
+  private offload = false;
+  /** Contexts written by context descriptors, and the one the current frame uses. */
+  private readonly contexts = new TxContexts();
+  private readonly ctx = newTxContext();
+  /** Where TSO segments are built (largest MSS plus headers and a VLAN tag). */
+  private readonly seg = buffers(TX_STAGING_BYTES + 64);
+  private segQ = 0;
+  private segHl = 0;
+  private segMaxFrame = 0;
+  private readonly emitSegment = (len: number): void => {
+    if (this.bad === "")
+      this.emit(this.segQ, this.seg.u8, this.seg.u32, len, this.segHl, this.segMaxFrame, len);
+  };
   private bad: MalformedKind | "" = "";
   private badInjected = false;
   private dmaBad = false;
@@ -75,11 +94,13 @@ export class TxPath {
   /** Device reset. */
   reset(): void {
     this.rr = 0;
+    this.contexts.clear();
     this.wbPending.fill(0);
   }
 
   /** Queue q was enabled or disabled: no write-back is pending. */
   resetQueue(q: number): void {
+    this.contexts.clear(q);
     this.wbPending[q] = 0;
   }
 
@@ -229,6 +250,7 @@ export class TxPath {
     this.badInjected = false;
     this.dmaBad = false;
     this.frameCmd = 0;
+    this.offload = false;
     this.src = this.staging;
     this.src32 = this.staging32;
     this.srcOff = 0;
@@ -240,17 +262,24 @@ export class TxPath {
       const ctl = ring[d + 2];
       const dext = (ctl & R.ADVTXD_DCMD_DEXT) !== 0;
       const dtyp = (ctl >>> DTYP_SHIFT) & 0xf;
-      if (dext && dtyp === 2) continue; // context descriptor: takes a slot, carries no data
-      if (this.frameCmd === 0) this.frameCmd = ctl;
+      if (dext && dtyp === 2) {
+        // context descriptor: carries no data, sets the context later data descriptors name
+        this.contexts.store(q, ring[d] as number, ctl, ring[d + 3] as number);
+        continue;
+      }
+      if (this.frameCmd === 0) {
+        this.frameCmd = ctl;
+        this.frameOlinfo = dext ? (ring[d + 3] as number) : 0;
+        this.offload =
+          dext && ((ctl & OFFLOAD_CMD) !== 0 || (this.frameOlinfo & OFFLOAD_POPTS) !== 0);
+      }
       if (this.bad !== "" || this.dmaBad) continue;
       if (dext && dtyp !== 3) {
         this.bad = "bad-type";
         continue;
       }
-      const offload = dext
-        ? (ctl & UNSUPPORTED_CMD) !== 0 || (ring[d + 3] & UNSUPPORTED_POPTS) !== 0
-        : (ctl & (R.LEGACY_TXD_CMD_IC | R.ADVTXD_DCMD_VLE)) !== 0;
-      if (offload) {
+      // Legacy descriptors' checksum insertion and VLAN insertion are not modelled.
+      if (!dext && (ctl & (R.LEGACY_TXD_CMD_IC | R.ADVTXD_DCMD_VLE)) !== 0) {
         this.bad = "unsupported-offload";
         continue;
       }
@@ -266,7 +295,8 @@ export class TxPath {
       }
       if (dlen === 0) this.bad = "zero-length";
       else if (lo === 0 && hi === 0) this.bad = "null-address";
-      else if (len + dlen > TX_STAGING_BYTES) this.bad = "oversize";
+      else if (len + dlen > (this.tso() ? TSO_STAGING_BYTES : TX_STAGING_BYTES))
+        this.bad = "oversize";
       if (this.bad !== "") continue;
       const inj = c.faults.dmaArmed > 0 && c.faults.takeDma(T.TX_BUFFER);
       const win = inj ? -1 : dma.resolve(lo, hi, dlen, DMA_READ);
@@ -276,7 +306,7 @@ export class TxPath {
         this.dmaBad = true;
         continue;
       }
-      if (segs === 1 && dlen >= 60) {
+      if (segs === 1 && dlen >= 60 && !this.offload) {
         this.src = dma.u8[win]; // one buffer, nothing to pad: send it from host memory
         this.src32 = dma.u32[win];
         this.srcOff = dma.offset;
@@ -299,14 +329,82 @@ export class TxPath {
     this.frameLen = len;
   }
 
-  /** Pads, counts and hands the gathered frame to the wire. */
+  /** Hands the gathered frame to the wire: as gathered, or through its offloads. */
   private send(q: number, hl: number, maxFrame: number): void {
-    const c = this.c;
-    const buf = this.src;
-    const o = this.srcOff;
-    let len = this.frameLen;
+    const len = this.frameLen;
     if (len === 0) return; // only context descriptors
-    const fetched = len;
+    if (this.offload) this.sendOffloaded(q, hl, maxFrame);
+    else this.emit(q, this.src, this.src32, len, hl, maxFrame, len, this.srcOff);
+  }
+
+  private tso(): boolean {
+    return (this.frameCmd & R.ADVTXD_DCMD_TSE) !== 0;
+  }
+
+  /**
+   * Checksum insertion, TSO and VLAN insertion (tx-offload.ts) on the frame in staging. A frame
+   * whose context is missing or does not fit it is dropped as malformed ("bad-context"), as is
+   * one without IFCS (the card inserts the FCS of what it changed).
+   */
+  private sendOffloaded(q: number, hl: number, maxFrame: number): void {
+    const ctx = this.ctx;
+    const ol = this.frameOlinfo;
+    if ((this.frameCmd & R.ADVTXD_DCMD_IFCS) === 0 || !this.contexts.read(q, ol, ctx)) {
+      this.bad = "bad-context";
+      return;
+    }
+    const ixsm = (ol & R.ADVTXD_POPTS_IXSM) !== 0;
+    if (this.tso()) {
+      this.segQ = q;
+      this.segHl = hl;
+      this.segMaxFrame = maxFrame;
+      const paylen = ol >>> R.ADVTXD_PAYLEN_SHIFT;
+      const n = segmentTcp(
+        this.staging,
+        this.frameLen,
+        paylen,
+        ctx,
+        ixsm,
+        this.seg.u8,
+        this.emitSegment,
+      );
+      if (n < 0) this.bad = "bad-context";
+      return;
+    }
+    const txsm = (ol & R.ADVTXD_POPTS_TXSM) !== 0;
+    if (!insertChecksums(this.staging, this.frameLen, ctx, ixsm, txsm)) {
+      this.bad = "bad-context";
+      return;
+    }
+    this.emit(q, this.staging, this.staging32, this.frameLen, hl, maxFrame, this.frameLen);
+  }
+
+  /**
+   * Pads, counts and hands one frame, buf[o, o + len), to the wire; `fetched` bytes of it came
+   * from host memory. VLE (offloaded frames only, always staged at 0) inserts the context's VLAN
+   * tag after the MAC addresses, with the TPID of DMATXCTL.VT.
+   */
+  private emit(
+    q: number,
+    buf: Uint8Array,
+    buf32: Uint32Array,
+    frameLen: number,
+    hl: number,
+    maxFrame: number,
+    fetched: number,
+    o = 0,
+  ): void {
+    const c = this.c;
+    let len = frameLen;
+    if (this.offload && (this.frameCmd & R.ADVTXD_DCMD_VLE) !== 0) {
+      buf.copyWithin(16, 12, len);
+      const tpid = c.bar[W_DMATXCTL] >>> 16;
+      buf[12] = tpid >>> 8;
+      buf[13] = tpid & 0xff;
+      buf[14] = this.ctx.vlan >>> 8;
+      buf[15] = this.ctx.vlan & 0xff;
+      len += 4;
+    }
     const ifcs = (this.frameCmd & R.ADVTXD_DCMD_IFCS) !== 0;
     let onWire: number; // bytes incl. FCS, as the card counts them
     if (ifcs) {
@@ -323,7 +421,7 @@ export class TxPath {
       this.bad = "oversize";
       return;
     }
-    c.wire.push(buf, o, len, this.src32);
+    c.wire.push(buf, o, len, buf32);
     const acc = c.counters.acc;
     acc[S.GPTC]++;
     acc[S.TPT]++;

@@ -6,7 +6,7 @@
 import * as R from "@dataplane/ixgbe/regs";
 import type { Port } from "./port.ts";
 import { checkQueueEnable, checkRxEnable } from "./queue-rules.ts";
-import { ANLP1, ARG, K, KIND } from "./register-map.ts";
+import { ANLP1, ARG, FDIRCTRL_INIT_DONE, FDIRCTRL_PBALLOC_MASK, K, KIND } from "./register-map.ts";
 import { V } from "./rules.ts";
 import { esdpRead } from "./sfp-module.ts";
 
@@ -94,6 +94,14 @@ function applyWrite(port: Port, w: number, v: number, old: number): void {
       return;
     case K.EERD:
       writeEerd(port, w, v);
+      return;
+    case K.FDIRCTRL:
+      // The model builds no Flow Director table (filters are not modelled), so the
+      // initialisation a driver polls for after sizing it (datasheet §7.1.2.7) is done at once.
+      c.set(
+        w,
+        (v & FDIRCTRL_PBALLOC_MASK) !== 0 ? v | FDIRCTRL_INIT_DONE : v & ~FDIRCTRL_INIT_DONE,
+      );
       return;
     case K.I2CCTL:
       c.set(w, port.sfp.drive(v)); // the IN bits show the lines: what the MAC and module drive

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, expect } from "bun:test";
 import * as R from "@dataplane/ixgbe/regs";
+import { FDIRCTRL, FDIRCTRL_INIT_DONE } from "../../src/model/register-map.ts";
 import { bringLinkUp, PORT_MAC, resetDevice, waitFor } from "./host.ts";
 import { describe, test } from "./skip.ts";
 import type { ConformanceTarget, TargetFactory } from "./target.ts";
@@ -154,6 +155,15 @@ export function registerTests(name: string, make: TargetFactory): void {
         R.STATUS_PCIE_MASTER_ENABLE_STATUS,
       );
       expect(t.read32(R.RDBAL(0))).toBe(0);
+    });
+
+    test("FDIRCTRL.INIT_DONE reads 1 once a Flow Director table is sized, 0 while it is off", () => {
+      resetDevice(t);
+      expect(t.read32(FDIRCTRL) & FDIRCTRL_INIT_DONE).toBe(0);
+      t.write32(FDIRCTRL, 0x1); // PBALLOC 64 KiB, as Linux's ATR default
+      waitFor(t, FDIRCTRL, FDIRCTRL_INIT_DONE, FDIRCTRL_INIT_DONE);
+      t.write32(FDIRCTRL, 0);
+      waitFor(t, FDIRCTRL, FDIRCTRL_INIT_DONE, 0);
     });
 
     test("an EICS read returns EICR's causes without clearing them; an EICR write clears", () => {

@@ -6,6 +6,7 @@
 
 import { registerSkips, type SkipList } from "./skip.ts";
 import { registerFaultTests } from "./suite-faults.ts";
+import { registerOffloadTests } from "./suite-offload.ts";
 import { registerTests } from "./suite-registers.ts";
 import { registerRuleTests } from "./suite-rules.ts";
 import { registerRxTests } from "./suite-rx.ts";
@@ -21,6 +22,7 @@ export function conformanceSuite(name: string, make: TargetFactory, skips: SkipL
   registerTests(name, make);
   registerRxTests(name, make);
   registerTxTests(name, make);
+  registerOffloadTests(name, make);
   registerFaultTests(name, make);
   registerRuleTests(name, make);
 }

@@ -32,3 +32,36 @@ export async function receive(
   }
   return reads;
 }
+
+/**
+ * After the traffic stopped: receives until every frame the model says it delivered was taken
+ * and the driver's per-queue packet counters show exactly what each queue received. No fixed
+ * wait stands in for either: the model finishes its DMA and publishes its counters at its own
+ * pace, later on a busy machine.
+ */
+export async function drainAndSettle(
+  dev: IxgbeDevice,
+  perQueue: number[],
+  bytes: number[],
+  delivered: () => number,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    await receive(dev, perQueue, bytes, 5);
+    const total = perQueue.reduce((a, b) => a + b, 0);
+    if (total === delivered()) {
+      const s = dev.readStats();
+      if (s.rxQueues.every((q, i) => q.packets === perQueue[i])) return;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(
+        `after ${timeoutMs} ms: received ${total} of ${delivered()} delivered frames, ` +
+          `counters ${dev
+            .readStats()
+            .rxQueues.map((q) => q.packets)
+            .join("/")} vs received ${perQueue.join("/")}`,
+      );
+    }
+  }
+}

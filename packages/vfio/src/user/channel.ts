@@ -203,10 +203,17 @@ export class Channel {
         r = recvMessage(this.fd, buf.subarray(got, len), MAX_FDS_PER_MESSAGE, K.MSG_DONTWAIT);
       } catch (e) {
         if (e instanceof SysError && (e.code === "EAGAIN" || e.code === "EINTR")) continue;
-        this.broken = `receive failed (${e instanceof SysError ? e.code : String(e)})`;
-        throw new VfioError("DISCONNECTED", `vfio-user server connection failed: ${this.broken}`, {
-          cause: e,
-        });
+        const code = e instanceof SysError ? e.code : String(e);
+        this.broken = `receive failed (${code})`;
+        // A reset connection is a server that died with our request unread (SIGKILL, crash).
+        const gone = code === "ECONNRESET" || code === "EPIPE";
+        throw new VfioError(
+          "DISCONNECTED",
+          gone
+            ? `vfio-user server is gone (waiting for the reply to ${cmdName(cmd)}: ${code}); restart it and reconnect`
+            : `vfio-user server connection failed: ${this.broken}`,
+          { cause: e },
+        );
       }
       for (const fd of r.fds) this.pending.push(fd);
       if (r.bytes === 0) {
