@@ -5,9 +5,10 @@
  * puts every register back to its default: receive and transmit off, ring bases 0. Neither
  * shows on the hot path, which only sees "no frames"; this check names it from the registers.
  */
-import type { Mmio } from "@dataplane/pci";
+import { type Mmio, readRegisters } from "@dataplane/pci";
 import { hex32 } from "./errors.ts";
-import { type LinkStatus, readLink } from "./link.ts";
+import { decodeLinks, type LinkStatus } from "./link.ts";
+import * as M from "./regs/mac.ts";
 import * as RX from "./regs/receive.ts";
 import * as TX from "./regs/transmit.ts";
 import type { RingSlice } from "./rings.ts";
@@ -28,6 +29,9 @@ export interface DeviceHealth {
   readonly problems: readonly string[];
 }
 
+/** The global registers read, together (one round trip over vfio-user, where they trap). */
+const GLOBALS = Int32Array.of(RX.RXCTRL, TX.DMATXCTL, M.LINKS);
+
 const base = (mmio: Mmio, low: number): number =>
   (mmio.read32(low + 4) >>> 0) * 2 ** 32 + (mmio.read32(low) >>> 0);
 
@@ -39,8 +43,9 @@ export function checkHealth(
   name: string,
 ): DeviceHealth {
   const problems: string[] = [];
-  const rxctrl = mmio.read32(RX.RXCTRL);
-  const dmatxctl = mmio.read32(TX.DMATXCTL);
+  const globals = new Uint32Array(GLOBALS.length);
+  readRegisters(mmio, GLOBALS, globals);
+  const [rxctrl = 0, dmatxctl = 0, links = 0] = globals;
   let reset = (rxctrl & RX.RXCTRL_RXEN) === 0 || (dmatxctl & TX.DMATXCTL_TE) === 0;
   if (reset) {
     problems.push(
@@ -77,5 +82,6 @@ export function checkHealth(
         : "a stopped queue usually means a DMA fault (a descriptor or buffer address the device cannot reach): call recover()",
     );
   }
-  return { ok: problems.length === 0, reset, stoppedRx, stoppedTx, link: readLink(mmio), problems };
+  const link = decodeLinks(links);
+  return { ok: problems.length === 0, reset, stoppedRx, stoppedTx, link, problems };
 }

@@ -22,10 +22,11 @@ describeSim("ixgbe-sim: statistics read during traffic", (path) => {
     const perQueue = new Array<number>(QUEUES).fill(0);
     const bytes = new Array<number>(QUEUES).fill(0);
     const total = () => perQueue.reduce((a, b) => a + b, 0);
-    const reads = await receive(dev, perQueue, bytes, 400);
+    // At least 20 statistics reads during traffic, however slowly a busy machine lets this run.
+    let reads = 0;
+    while (reads < 20) reads += await receive(dev, perQueue, bytes, 100);
     rig.call(0, "link-down"); // no more frames; take what is left in the rings
     await drainAndSettle(dev, perQueue, bytes, () => rig.model(0).rx.delivered);
-    expect(reads).toBeGreaterThanOrEqual(8);
     expect(total()).toBeGreaterThan(2000);
     expect(perQueue.every((n) => n > 0)).toBe(true);
     // Over sysfs the model republishes its counters in the shared file at its next loop pass.

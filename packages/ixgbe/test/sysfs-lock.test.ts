@@ -2,7 +2,9 @@
 // or another) is refused with DEVICE_BUSY naming the holder; closing or dying releases it.
 import { expect, test } from "bun:test";
 import { IxgbeDevice, IxgbeError } from "../src/index.ts";
-import { describeSim, SimRig } from "./support/sim-rig.ts";
+import { describeSim, LOADED_TIMEOUTS, SimRig } from "./support/sim-rig.ts";
+
+const OPTS = JSON.stringify({ timeouts: LOADED_TIMEOUTS });
 
 describeSim("ixgbe: the sysfs device lock", (path) => {
   if (path !== "sysfs") return; // kernel VFIO and vfio-user refuse a second client themselves
@@ -10,7 +12,7 @@ describeSim("ixgbe: the sysfs device lock", (path) => {
     await using rig = await SimRig.start(path, { wires: ["null"] });
     const spec = rig.spec(0);
     const first = await rig.open(0);
-    const second = await IxgbeDevice.open(spec).then(
+    const second = await IxgbeDevice.open(spec, { timeouts: LOADED_TIMEOUTS }).then(
       () => null,
       (e: unknown) => e,
     );
@@ -21,7 +23,7 @@ describeSim("ixgbe: the sysfs device lock", (path) => {
     );
     expect(first.link().up).toBe(true); // the refused open touched nothing
     first.close();
-    const again = await IxgbeDevice.open(spec);
+    const again = await IxgbeDevice.open(spec, { timeouts: LOADED_TIMEOUTS });
     again.close();
   }, 60_000);
 
@@ -30,7 +32,7 @@ describeSim("ixgbe: the sysfs device lock", (path) => {
     const spec = rig.spec(0);
     const script = `
       import { IxgbeDevice } from ${JSON.stringify(`${import.meta.dir}/../src/index.ts`)};
-      try { (await IxgbeDevice.open(${JSON.stringify(spec)})).close(); console.log("opened"); }
+      try { (await IxgbeDevice.open(${JSON.stringify(spec)}, ${OPTS})).close(); console.log("opened"); }
       catch (e) { console.log(e.code + ": " + e.message); }`;
     const other = async () => {
       const p = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
@@ -51,7 +53,7 @@ describeSim("ixgbe: the sysfs device lock", (path) => {
         process.execPath,
         "-e",
         `import { IxgbeDevice } from ${JSON.stringify(`${import.meta.dir}/../src/index.ts`)};
-         await IxgbeDevice.open(${JSON.stringify(spec)}); console.log("held"); setInterval(() => {}, 1e6);`,
+         await IxgbeDevice.open(${JSON.stringify(spec)}, ${OPTS}); console.log("held"); setInterval(() => {}, 1e6);`,
       ],
       { stdout: "pipe", stderr: "pipe" },
     );

@@ -19,7 +19,7 @@ export {
   type SysfsOptions,
 } from "./device.ts";
 export { PciError, type PciErrorCode } from "./errors.ts";
-export type { Mmio, MmioWord } from "./mmio.ts";
+export { type Mmio, type MmioWord, readRegisters } from "./mmio.ts";
 export { formatBytes, type ReportEntry, renderJson, renderText } from "./report.ts";
 export {
   BAR_COUNT,

@@ -22,6 +22,12 @@ export interface Mmio {
   /** Writes the 32-bit register at byte `offset` (4-byte aligned). */
   write32(offset: number, value: number): void;
   /**
+   * Optional: read32 of `offsets[0..count)`, in order, into `out`, with the same side effects.
+   * A transport whose reads are round trips (vfio-user) sends them together; callers fall back
+   * to read32 one by one where it is absent (see readRegisters).
+   */
+  readMany?(offsets: Int32Array, out: Uint32Array, count?: number): void;
+  /**
    * The directly mapped word for `offset`, or null when that register is trapped (reached
    * only through read32/write32). Drivers look doorbells up once at setup and keep the pair.
    */
@@ -30,4 +36,18 @@ export interface Mmio {
   barrier(): void;
   /** Unmaps. Idempotent. */
   close(): void;
+}
+
+/** read32 of `offsets[0..count)` in order into `out`: through mmio.readMany when it has one. */
+export function readRegisters(
+  mmio: Mmio,
+  offsets: Int32Array,
+  out: Uint32Array,
+  count = offsets.length,
+): void {
+  if (mmio.readMany !== undefined) {
+    mmio.readMany(offsets, out, count);
+    return;
+  }
+  for (let i = 0; i < count; i++) out[i] = mmio.read32(offsets[i] as number) >>> 0;
 }

@@ -13,6 +13,19 @@ import { IxgbeDevice, type OpenOptions } from "../../src/index.ts";
 
 /** How the driver reaches the simulated card. */
 export type SimPath = "vfio-user" | "sysfs";
+
+/**
+ * Driver timeouts for tests: the model is another process, and on a busy machine it may wait
+ * its turn for a CPU far longer than the driver's defaults (1 s per queue, 10 s for the link)
+ * allow. A test that is about a timeout sets its own.
+ */
+export const LOADED_TIMEOUTS = {
+  resetMs: 20_000,
+  eepromMs: 20_000,
+  dmaInitMs: 20_000,
+  queueMs: 20_000,
+  linkMs: 20_000,
+} as const;
 /** Both paths every end-to-end test runs over. */
 export const SIM_PATHS: readonly SimPath[] = ["vfio-user", "sysfs"];
 
@@ -99,7 +112,8 @@ export class SimRig {
    * simulator found this process as the directory's client (it reads our memory from then on).
    */
   async open(port: number, options: OpenOptions = {}): Promise<IxgbeDevice> {
-    const dev = await IxgbeDevice.open(this.spec(port), options);
+    const timeouts = { ...LOADED_TIMEOUTS, ...options.timeouts };
+    const dev = await IxgbeDevice.open(this.spec(port), { ...options, timeouts });
     this.devices.push(dev);
     if (this.path === "sysfs") {
       await until(

@@ -77,6 +77,49 @@ export class Channel {
    * Throws REMOTE for an error reply, TIMEOUT, DISCONNECTED or PROTOCOL otherwise.
    */
   request(cmd: number, payload: Uint8Array, fds: readonly number[] = [], maxFds = 0): Reply {
+    this.checkUsable(cmd);
+    const id = this.nextId;
+    this.nextId = (this.nextId + 1) & 0xffff;
+    this.deadline = performance.now() + this.timeoutMs;
+    this.send(encodeMessage(id, cmd, TYPE_COMMAND, payload), fds, cmd);
+    const reply = this.awaitReply(id, cmd, maxFds);
+    if (reply instanceof VfioError) throw reply;
+    return reply;
+  }
+
+  /**
+   * Sends `payloads.length` commands `cmd` at once (no descriptors) and then takes their
+   * replies in order, handing each body to `onReply` (valid only during the call). One wait for
+   * the server instead of one per request: the server answers every message it finds queued.
+   * An error reply is thrown (REMOTE) after all replies were read, so the stream stays in step.
+   */
+  requestMany(
+    cmd: number,
+    payloads: readonly Uint8Array[],
+    onReply: (i: number, body: Uint8Array) => void,
+  ): void {
+    this.checkUsable(cmd);
+    const first = this.nextId;
+    const msgs = payloads.map((p, i) => encodeMessage((first + i) & 0xffff, cmd, TYPE_COMMAND, p));
+    this.nextId = (first + payloads.length) & 0xffff;
+    this.deadline = performance.now() + this.timeoutMs;
+    const all = new Uint8Array(msgs.reduce((n, m) => n + m.length, 0));
+    let off = 0;
+    for (const m of msgs) {
+      all.set(m, off);
+      off += m.length;
+    }
+    this.send(all, [], cmd);
+    let failure: VfioError | null = null;
+    for (let i = 0; i < payloads.length; i++) {
+      const reply = this.awaitReply((first + i) & 0xffff, cmd, 0);
+      if (reply instanceof VfioError) failure ??= reply;
+      else onReply(i, reply.body);
+    }
+    if (failure !== null) throw failure;
+  }
+
+  private checkUsable(cmd: number): void {
     if (this.closed)
       throw new VfioError(
         "CLOSED",
@@ -85,10 +128,13 @@ export class Channel {
     if (this.broken !== null) {
       throw new VfioError("DISCONNECTED", `vfio-user connection unusable: ${this.broken}`);
     }
-    const id = this.nextId;
-    this.nextId = (this.nextId + 1) & 0xffff;
-    this.deadline = performance.now() + this.timeoutMs;
-    this.send(encodeMessage(id, cmd, TYPE_COMMAND, payload), fds, cmd);
+  }
+
+  /**
+   * Reads until the reply to request `id` arrives; returns it, or the REMOTE error it carried.
+   * Throws TIMEOUT, DISCONNECTED or PROTOCOL (the stream is then unusable).
+   */
+  private awaitReply(id: number, cmd: number, maxFds: number): Reply | VfioError {
     for (;;) {
       const size = this.receive(cmd);
       const fdsIn = this.pending;
@@ -116,7 +162,7 @@ export class Channel {
       if ((flags & FLAG_ERROR) !== 0) {
         closeAll(fdsIn);
         const errno = dv.getUint32(12, true);
-        throw new VfioError(
+        return new VfioError(
           "REMOTE",
           `vfio-user server refused ${cmdName(cmd)}: ${errnoName(errno)} (errno ${errno})`,
           { cause: { errno } },

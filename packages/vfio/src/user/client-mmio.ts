@@ -10,6 +10,7 @@ import { VfioError } from "../errors.ts";
 /** What a trapped access needs from the client. */
 export interface TrapPort {
   regionRead32(region: number, offset: number): number;
+  regionRead32Many(region: number, offsets: Int32Array, out: Uint32Array, count: number): void;
   regionWrite32(region: number, offset: number, value: number): void;
 }
 
@@ -70,6 +71,24 @@ export class UserMmio implements Mmio {
     const i = this.area(offset);
     if (i < 0) return this.port.regionRead32(this.region, offset);
     return Atomics.load(this.views[i] as Uint32Array, (offset - (this.starts[i] as number)) >>> 2);
+  }
+
+  /**
+   * read32 of offsets[0..count) in order into `out`; the trapped ones go out together (one
+   * round trip per batch instead of one per register), mapped ones are plain loads.
+   */
+  readMany(offsets: Int32Array, out: Uint32Array, count = offsets.length): void {
+    let trapped = 0;
+    for (let i = 0; i < count; i++) {
+      const offset = offsets[i] as number;
+      this.check(offset);
+      if (this.area(offset) < 0) trapped++;
+    }
+    if (trapped === count) {
+      this.port.regionRead32Many(this.region, offsets, out, count);
+      return;
+    }
+    for (let i = 0; i < count; i++) out[i] = this.read32(offsets[i] as number);
   }
 
   write32(offset: number, value: number): void {

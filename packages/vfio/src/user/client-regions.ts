@@ -12,6 +12,8 @@ import { encodeRegionAccess } from "./payloads.ts";
 import { Cmd, getU64, HEADER_SIZE } from "./protocol.ts";
 
 const EMPTY = new Uint8Array(0);
+/** Most requests sent before their replies are read (a few KiB: well inside socket buffers). */
+const PIPELINE_DEPTH = 64;
 
 /** Region access for the client: trapped reads/writes and sparse-area mapping. */
 export class RegionPort implements TrapPort {
@@ -57,6 +59,33 @@ export class RegionPort implements TrapPort {
   regionRead32(index: number, offset: number): number {
     const d = this.read(index, offset, 4);
     return new DataView(d.buffer, d.byteOffset, 4).getUint32(0, true);
+  }
+
+  /**
+   * Trapped 32-bit reads of region `index` at `offsets[0..count)`, in order, into `out`: sent
+   * as REGION_READs in batches of PIPELINE_DEPTH, each batch waiting once for the server.
+   */
+  regionRead32Many(index: number, offsets: Int32Array, out: Uint32Array, count: number): void {
+    for (let i = 0; i < count; i++) this.checkAccess(index, offsets[i] as number, 4);
+    for (let from = 0; from < count; from += PIPELINE_DEPTH) {
+      const to = Math.min(count, from + PIPELINE_DEPTH);
+      const reqs: Uint8Array[] = [];
+      for (let i = from; i < to; i++) {
+        reqs.push(
+          encodeRegionAccess({
+            offset: offsets[i] as number,
+            region: index,
+            count: 4,
+            data: EMPTY,
+          }),
+        );
+      }
+      this.channel.requestMany(Cmd.REGION_READ, reqs, (k, body) => {
+        const offset = offsets[from + k] as number;
+        this.checkReply(body, index, offset, 4, 20);
+        out[from + k] = new DataView(body.buffer, body.byteOffset + 16, 4).getUint32(0, true);
+      });
+    }
   }
 
   regionWrite32(index: number, offset: number, value: number): void {
