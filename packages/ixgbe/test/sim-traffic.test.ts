@@ -7,7 +7,7 @@
  *  - cable loop: port 0 and port 1 are cabled; the test sends on one and receives on the other.
  */
 import { expect, test } from "bun:test";
-import { type IxgbeDevice, NO_BUFFER } from "../src/index.ts";
+import { type IxgbeDevice, type IxgbeStats, NO_BUFFER } from "../src/index.ts";
 import {
   firstDifference,
   frameIn,
@@ -58,6 +58,20 @@ async function receiveChecked(
 }
 
 /** Sends bufs[0..n) on TX queue 0, retrying the rest while the ring is full (bounded). */
+/**
+ * The device's statistics once `ready` holds them (or after 20 s, for the asserts to show):
+ * over sysfs the model publishes its counters at its next loop pass, after the frames arrived.
+ */
+async function statsWhen(dev: IxgbeDevice, ready: (s: IxgbeStats) => boolean): Promise<IxgbeStats> {
+  const deadline = performance.now() + 20_000;
+  let s = dev.readStats();
+  while (!ready(s) && performance.now() < deadline) {
+    await Bun.sleep(1);
+    s = dev.readStats();
+  }
+  return s;
+}
+
 async function sendAll(tx: IxgbeDevice, bufs: Uint32Array, n: number): Promise<void> {
   let sent = 0;
   const deadline = performance.now() + 20_000;
@@ -97,9 +111,15 @@ describeSim("ixgbe-sim: traffic", (path) => {
 
     // Statistics: what the card counted equals what the wires saw. TX octets include the CRC;
     // RX octets (GORC) leave it out while the 82599 strips it (HLREG0.RXCRCSTRP).
-    const s0 = dev0.readStats();
-    const s1 = dev1.readStats();
     const octets = bytes + 4 * N; // every test frame is >= 60 bytes: no padding
+    const s0 = await statsWhen(
+      dev0,
+      (s) => s.rxPackets === N && s.rxBytes === bytes && s.rxQueues[0]?.packets === N,
+    );
+    const s1 = await statsWhen(
+      dev1,
+      (s) => s.txPackets === N && s.txBytes === octets && s.txQueues[0]?.packets === N,
+    );
     expect(s0).toMatchObject({ rxPackets: N, rxBytes: bytes, rxMissed: 0, crcErrors: 0 });
     expect(s0.rxQueues[0]).toMatchObject({ packets: N, dropped: 0, swPackets: N, swBytes: bytes });
     expect(s1).toMatchObject({ txPackets: N, txBytes: octets });
@@ -140,7 +160,17 @@ describeSim("ixgbe-sim: traffic", (path) => {
       }
     }
     expect(counts).toEqual([N, N]);
-    const [s0, s1] = [devs[0].readStats(), devs[1].readStats()];
+    // All four counts and both directions' octets published (RX octets lack the CRC).
+    let s1 = devs[1].readStats();
+    const s0 = await statsWhen(devs[0], (s) => {
+      s1 = devs[1].readStats();
+      const counts = [s.txPackets, s.rxPackets, s1.txPackets, s1.rxPackets];
+      return (
+        counts.every((c) => c === N) &&
+        s.txBytes === s1.rxBytes + 4 * N &&
+        s1.txBytes === s.rxBytes + 4 * N
+      );
+    });
     expect(s0.txPackets).toBe(N);
     expect(s1.rxPackets).toBe(N);
     expect(s1.txPackets).toBe(N);
@@ -178,9 +208,13 @@ describeSim("ixgbe-sim: traffic", (path) => {
     );
     expect(got).toEqual(sizes.map((s) => Math.max(s, 60)));
     const octets = sizes.reduce((sum, s) => sum + wireBytes(s), 0);
-    expect(a.readStats()).toMatchObject({ txPackets: sizes.length, txBytes: octets });
+    const sent = await statsWhen(a, (s) => s.txPackets === sizes.length && s.txBytes === octets);
+    expect(sent).toMatchObject({ txPackets: sizes.length, txBytes: octets });
     // The receiver strips the CRC, and GORC leaves it out with it.
-    expect(b.readStats()).toMatchObject({
+    const rxOctets = octets - 4 * sizes.length;
+    expect(
+      await statsWhen(b, (s) => s.rxPackets === sizes.length && s.rxBytes === rxOctets),
+    ).toMatchObject({
       rxPackets: sizes.length,
       rxBytes: octets - 4 * sizes.length,
     });

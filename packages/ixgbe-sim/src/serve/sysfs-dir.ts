@@ -12,6 +12,7 @@
  * that waits until BME is cleared or the BAR is let go.
  */
 import {
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -31,6 +32,8 @@ import { busMasterEnabled, CONFIG_BYTES, clearBusMaster, fillConfig } from "./co
 const SCAN_NS = 100e6;
 const CHECK_NS = 200e6;
 const RETRY_NS = 1e9;
+/** Checks in a row that must miss a live client's resource0 mapping before it is dropped. */
+const MISSES_TO_DETACH = 2;
 /** IORESOURCE_MEM | IORESOURCE_MEM_64 | IORESOURCE_SIZEALIGN, plus the 64-bit type bits. */
 const MEM64_FLAGS = 0x140204;
 /** Resource lines a PCI function shows (6 BARs, ROM, 6 IOV BARs). */
@@ -71,6 +74,8 @@ export class SysfsDeviceDir {
   /** A mapper whose memory could not be reached (logged once, retried every RETRY_NS). */
   private refusedPid = -1;
   private nextCheck = 0;
+  /** Consecutive checks that did not find resource0 in the live client's maps. */
+  private misses = 0;
   private closed = false;
 
   constructor(private readonly options: SysfsDirOptions) {
@@ -112,12 +117,20 @@ export class SysfsDeviceDir {
     this.physical?.refresh(); // memory the client mapped since (rate-limited, cheap when none)
     if (nowNs < this.nextCheck) return null;
     this.nextCheck = nowNs + CHECK_NS;
-    if (mapsFile(this.clientPid, this.resourcePath)) return null;
+    if (mapsFile(this.clientPid, this.resourcePath)) {
+      this.misses = 0;
+      return null;
+    }
     // The client is gone, but another process still maps BAR0 with bus mastering on: a guardian
     // about to stop the device. A real card knows nothing of the client and keeps its DMA going
     // until someone clears Bus Master Enable or resets it, so the model does the same here (the
     // client's memory stays mapped) instead of stopping on its own behalf.
     if (busMasterEnabled(this.config.u8) && findMapper(this.resourcePath) >= 0) return null;
+    // A live client whose maps did not show resource0 this once is looked at again at the next
+    // check before it is dropped: dropping it resets the port and clears Bus Master Enable under
+    // a driver that is still there, and one look at /proc can come up empty while the client is
+    // busy changing its own mappings.
+    if (existsSync(`/proc/${this.clientPid}`) && ++this.misses < MISSES_TO_DETACH) return null;
     this.detach(`client ${this.clientPid} is gone or no longer maps resource0`);
     return "detached";
   }
@@ -160,6 +173,7 @@ export class SysfsDeviceDir {
     this.physical?.close();
     this.physical = null;
     this.clientPid = -1;
+    this.misses = 0;
     clearBusMaster(this.config.u8);
     this.nextScan = 0;
   }

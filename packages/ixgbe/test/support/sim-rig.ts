@@ -113,7 +113,11 @@ export class SimRig {
    */
   async open(port: number, options: OpenOptions = {}): Promise<IxgbeDevice> {
     const timeouts = { ...LOADED_TIMEOUTS, ...options.timeouts };
-    const dev = await IxgbeDevice.open(this.spec(port), { ...options, timeouts });
+    const dev = await IxgbeDevice.open(this.spec(port), { ...options, timeouts }).catch((e) => {
+      // What the model saw is half the story of a failed open: print its last log lines.
+      console.error(`ixgbe-sim log (port ${port} open failed):\n${this.sim.stderr()}`);
+      throw e;
+    });
     this.devices.push(dev);
     if (this.path === "sysfs") {
       await until(
