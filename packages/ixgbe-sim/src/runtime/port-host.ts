@@ -125,9 +125,17 @@ export class PortHost {
     this.dma.use(this.vfio.server.dma);
   }
 
-  /** True when the client set Bus Master Enable: the datapath may DMA. */
+  /**
+   * True when the client set Bus Master Enable and its memory can be reached: the datapath may
+   * DMA. A sysfs-mode client is found by a scan of /proc some milliseconds after it set the bit;
+   * until then its physical addresses resolve nowhere, and a descriptor fetch in that window
+   * would be a DMA fault that stops a queue the driver is just enabling (a real card reaches
+   * physical memory at once). So the datapath waits for the client instead.
+   */
   get busMaster(): boolean {
-    return this.busMasterWatch.sample(busMasterEnabled(this.config), this.snapshot);
+    const reachable =
+      this.sysfs === null || this.vfio.server.connected || this.sysfs.clientPid >= 0;
+    return this.busMasterWatch.sample(busMasterEnabled(this.config) && reachable, this.snapshot);
   }
 
   private readonly snapshot = () => ({
