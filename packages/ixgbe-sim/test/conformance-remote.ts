@@ -170,7 +170,7 @@ export async function openSysfsRemote(): Promise<Remote> {
 export async function waitForClient(
   ctl: ControlClient,
   pid: number,
-  timeoutMs = 3000,
+  timeoutMs = 20_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

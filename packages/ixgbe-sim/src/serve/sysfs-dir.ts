@@ -21,7 +21,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { getpid } from "@dataplane/sys";
+import { close as closeFd, getpid, constants as K, pidfdOpen, pollOne } from "@dataplane/sys";
 import { PhysicalDmaSpace } from "../dma/physical.ts";
 import { IxgbeSimError } from "../errors.ts";
 import { MSIX_BAR, MSIX_BAR_BYTES } from "../model/config-space.ts";
@@ -76,6 +76,8 @@ export class SysfsDeviceDir {
   private nextCheck = 0;
   /** Consecutive checks that did not find resource0 in the live client's maps. */
   private misses = 0;
+  /** pidfd of the client (readable once it exited), or -1 where the kernel has none. */
+  private clientExit = -1;
   private closed = false;
 
   constructor(private readonly options: SysfsDirOptions) {
@@ -115,23 +117,50 @@ export class SysfsDeviceDir {
       return change;
     }
     this.physical?.refresh(); // memory the client mapped since (rate-limited, cheap when none)
-    if (nowNs < this.nextCheck) return null;
-    this.nextCheck = nowNs + CHECK_NS;
-    if (mapsFile(this.clientPid, this.resourcePath)) {
-      this.misses = 0;
-      return null;
+    // A client that exited is noticed at once (every housekeeping pass), not at the next check:
+    // the next client may already be starting, and a late reset would land in its setup.
+    const exited = this.clientExit >= 0 && pollOne(this.clientExit, K.POLLIN, 0) > 0;
+    if (exited) {
+      closeFd(this.clientExit);
+      this.clientExit = -1;
+    } else {
+      if (nowNs < this.nextCheck) return null;
+      this.nextCheck = nowNs + CHECK_NS;
+      if (mapsFile(this.clientPid, this.resourcePath)) {
+        this.misses = 0;
+        return null;
+      }
+      // A live client whose maps did not show resource0 this once is looked at again at the
+      // next check before it is dropped: dropping it resets the port and clears Bus Master
+      // Enable under a driver that is still there, and one look at /proc can come up empty
+      // while the client is busy changing its own mappings.
+      if (existsSync(`/proc/${this.clientPid}`) && ++this.misses < MISSES_TO_DETACH) return null;
+    }
+    const alive = !exited && existsSync(`/proc/${this.clientPid}`);
+    const other = busMasterEnabled(this.config.u8) ? findMapper(this.resourcePath) : -1;
+    if (other >= 0 && alive) {
+      // The client closed the device and lives on; another process maps BAR0 with bus
+      // mastering on: the device has a new client, already setting it up. Serve that one,
+      // without a reset in the middle of its setup.
+      const was = this.clientPid;
+      this.release();
+      this.options.log?.(`sysfs ${this.dir}: client ${was} closed the device; next client:`);
+      const change = this.attach(other);
+      if (change !== null) return change;
+      this.options.beforeDetach?.(); // the new one cannot be served: stop as for a detach
+      clearBusMaster(this.config.u8);
+      return "detached";
     }
     // The client is gone, but another process still maps BAR0 with bus mastering on: a guardian
     // about to stop the device. A real card knows nothing of the client and keeps its DMA going
     // until someone clears Bus Master Enable or resets it, so the model does the same here (the
     // client's memory stays mapped) instead of stopping on its own behalf.
-    if (busMasterEnabled(this.config.u8) && findMapper(this.resourcePath) >= 0) return null;
-    // A live client whose maps did not show resource0 this once is looked at again at the next
-    // check before it is dropped: dropping it resets the port and clears Bus Master Enable under
-    // a driver that is still there, and one look at /proc can come up empty while the client is
-    // busy changing its own mappings.
-    if (existsSync(`/proc/${this.clientPid}`) && ++this.misses < MISSES_TO_DETACH) return null;
-    this.detach(`client ${this.clientPid} is gone or no longer maps resource0`);
+    if (other >= 0) return null;
+    this.detach(
+      exited
+        ? `client ${this.clientPid} exited`
+        : `client ${this.clientPid} is gone or no longer maps resource0`,
+    );
     return "detached";
   }
 
@@ -162,6 +191,11 @@ export class SysfsDeviceDir {
     }
     this.refusedPid = -1;
     this.clientPid = pid;
+    try {
+      this.clientExit = pidfdOpen(pid);
+    } catch {
+      this.clientExit = -1; // gone already, or no pidfd: the periodic check finds it
+    }
     this.nextCheck = 0;
     this.options.log?.(`sysfs ${this.dir}: client ${pid} attached`);
     return "attached";
@@ -170,11 +204,18 @@ export class SysfsDeviceDir {
   private detach(why: string): void {
     this.options.log?.(`sysfs ${this.dir}: client ${this.clientPid} detached (${why})`);
     this.options.beforeDetach?.();
+    this.release();
+    clearBusMaster(this.config.u8);
+  }
+
+  /** Forgets the client: its memory, its exit notification. */
+  private release(): void {
     this.physical?.close();
     this.physical = null;
     this.clientPid = -1;
     this.misses = 0;
-    clearBusMaster(this.config.u8);
+    if (this.clientExit >= 0) closeFd(this.clientExit);
+    this.clientExit = -1;
     this.nextScan = 0;
   }
 
