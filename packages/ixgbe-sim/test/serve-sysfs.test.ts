@@ -12,6 +12,18 @@ import { ControlClient } from "../src/control/client.ts";
 import { type SimHandle, startSim } from "../src/runtime/start.ts";
 import { waitForClient, whenAvailable } from "./conformance-remote.ts";
 
+/** Reads a client's stdout until it says "ready"; throws with its stderr if it exits first. */
+async function untilReady(child: Bun.Subprocess<"ignore", "pipe", "pipe">): Promise<void> {
+  const reader = child.stdout.getReader();
+  let out = "";
+  while (!out.includes("ready")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the client exited: ${await new Response(child.stderr).text()}`);
+    out += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+}
+
 whenAvailable(
   true,
   "sysfs serving",
@@ -115,14 +127,7 @@ whenAvailable(
         const before = ((await sim.control(0, "stats")) as PortView).model.resets;
         // The driver's device lock makes the second open wait for the first close: close now.
         first.close();
-        const reader = child.stdout.getReader();
-        let out = "";
-        while (!out.includes("ready")) {
-          const { value, done } = await reader.read();
-          if (done)
-            throw new Error(`the client exited: ${await new Response(child.stderr).text()}`);
-          out += new TextDecoder().decode(value);
-        }
+        await untilReady(child);
         await waitForClient(ctl, child.pid);
         const after = (await sim.control(0, "stats")) as PortView;
         expect(after.transport.busMaster).toBe(true);
@@ -147,14 +152,7 @@ whenAvailable(
         stderr: "pipe",
       });
       try {
-        const reader = child.stdout.getReader();
-        let said = "";
-        while (!said.includes("ready")) {
-          const { value, done } = await reader.read();
-          if (done)
-            throw new Error(`the client exited: ${await new Response(child.stderr).text()}`);
-          said += new TextDecoder().decode(value);
-        }
+        await untilReady(child);
         await waitForClient(ctl, child.pid);
         child.kill("SIGKILL");
         await child.exited;
