@@ -31,6 +31,8 @@ export interface DeviceHealth {
 
 /** The global registers read, together (one round trip over vfio-user, where they trap). */
 const GLOBALS = Int32Array.of(RX.RXCTRL, TX.DMATXCTL, M.LINKS);
+/** Their values, read into the same array on every check (checkHealth runs to completion). */
+const globals = new Uint32Array(GLOBALS.length);
 
 const base = (mmio: Mmio, low: number): number =>
   (mmio.read32(low + 4) >>> 0) * 2 ** 32 + (mmio.read32(low) >>> 0);
@@ -43,7 +45,6 @@ export function checkHealth(
   name: string,
 ): DeviceHealth {
   const problems: string[] = [];
-  const globals = new Uint32Array(GLOBALS.length);
   readRegisters(mmio, GLOBALS, globals);
   const [rxctrl = 0, dmatxctl = 0, links = 0] = globals;
   let reset = (rxctrl & RX.RXCTRL_RXEN) === 0 || (dmatxctl & TX.DMATXCTL_TE) === 0;

@@ -27,11 +27,9 @@ const TWO_36 = 2 ** 36;
 /** Extra reads of a free-running L/H pair that looks like it went backwards (a torn read). */
 const TORN_RETRIES = 3;
 
-/** Reads a 36-bit clear-on-read octet counter pair (L first, then H). */
-export function read36(mmio: Mmio, low: number, high: number): number {
-  const lo = mmio.read32(low) >>> 0;
-  const hi = mmio.read32(high) & S.OCTET_HIGH_MASK;
-  return hi * TWO_32 + lo;
+/** The value of a 36-bit octet counter from its L word and its H word (bits 3:0 count). */
+function octets36(lo: number, hi: number): number {
+  return ((hi & S.OCTET_HIGH_MASK) >>> 0) * TWO_32 + (lo >>> 0);
 }
 
 /**
@@ -43,7 +41,7 @@ export function readShared36(mmio: Mmio, low: number, high: number): number {
   let lo = mmio.read32(low) >>> 0;
   const h2 = mmio.read32(high) & S.OCTET_HIGH_MASK;
   if (h2 !== h1) lo = mmio.read32(low) >>> 0;
-  return h2 * TWO_32 + lo;
+  return octets36(lo, h2);
 }
 
 /**
@@ -189,11 +187,8 @@ export class StatsAccumulator {
     for (let i = 0; i < low.length; i++) {
       if (plain[i] === 1) continue;
       const lo = vals[k++] as number;
-      // An L/H pair as read36 reads it: L first, then H (36 bits).
-      const v =
-        (high[i] as number) < 0
-          ? lo
-          : (((vals[k++] as number) & S.OCTET_HIGH_MASK) >>> 0) * TWO_32 + lo;
+      // An L/H pair is read L first, then H (trapOffsets holds them in that order).
+      const v = (high[i] as number) < 0 ? lo : octets36(lo, vals[k++] as number);
       totals[slot[i] as number] += v;
     }
     if (!this.anyPlain) return;

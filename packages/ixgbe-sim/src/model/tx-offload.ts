@@ -30,6 +30,8 @@ const MACLEN_MASK = 0x7f;
 const L4T_SHIFT = 11;
 /** Context DW3: L4LEN (bits 15:8). */
 const L4LEN_MASK = 0xff;
+/** Bytes VLE inserts after the MAC addresses. */
+const VLAN_TAG_BYTES = 4;
 /** TCP flags the first and middle segments keep: all but FIN (0x01) and PSH (0x08). */
 const TCP_FLAGS_NOT_LAST = 0xff6;
 
@@ -173,7 +175,7 @@ export function segmentTcp(
   const hdr = l4 + ctx.l4len;
   if (ctx.l4t !== L4T_TCP || ctx.mss === 0 || ctx.l4len < 20 || hdr > len) return -1;
   if (hdr + paylen !== len) return -1;
-  if (hdr + ctx.mss > seg.length) return -1;
+  if (hdr + ctx.mss + VLAN_TAG_BYTES > seg.length) return -1; // room for a VLE tag
   const seq0 = be16(f, l4 + 4) * 0x10000 + be16(f, l4 + 6);
   const flags = be16(f, l4 + 12) & 0xfff;
   const id0 = ctx.ipv4 ? be16(f, ip + 4) : 0;
