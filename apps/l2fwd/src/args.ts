@@ -51,6 +51,7 @@ const OPTIONS = {
   "sim-rate": { type: "string" },
   "sim-size": { type: "string" },
   "sim-flows": { type: "string" },
+  "sim-process-per-port": { type: "boolean" },
   "print-config": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
@@ -99,6 +100,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
   for (const [flag, key] of Object.entries(SIM_FLAGS)) {
     const v = values[flag as keyof typeof values];
     if (v !== undefined) sim[key] = toNumber(v as string);
+  }
+  if (values["sim-process-per-port"] !== undefined) {
+    sim.processPerPort = values["sim-process-per-port"];
   }
   if (Object.keys(sim).length > 0) {
     flags.sim = sim;

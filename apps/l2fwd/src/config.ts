@@ -115,6 +115,7 @@ export const SimOptions = z
       .optional(),
     size: intIn("sim.size (frame bytes without CRC)", 60, 9000).optional(),
     flows: intIn("sim.flows", 1, 65536).optional(),
+    processPerPort: z.boolean().optional(),
   })
   .strict();
 
@@ -163,6 +164,8 @@ export interface L2fwdConfig extends Omit<ParsedConfig, "duration" | "sim"> {
   readonly sim: {
     /** Final wire spec per port, rate/size/flows folded into bare `gen` terms. */
     readonly wires: readonly [string, string];
+    /** One model process per port (ixgbe-sim --process-per-port). */
+    readonly processPerPort: boolean;
   };
 }
 
@@ -202,12 +205,15 @@ export function resolveConfig(p: ParsedConfig): L2fwdConfig | string {
       .join("+");
   const given = p.sim.wires ?? DEFAULT_WIRES;
   const wires = given.map((spec, i) => expand(peerCable(spec, i, given))) as [string, string];
+  if (p.sim.processPerPort === true && wires.some((w) => w.startsWith("cable"))) {
+    return "sim.processPerPort cannot serve cable wires (both ends of a cable share one model process); use gen, sink, tap or pcap wires, or drop --sim-process-per-port";
+  }
   const { sim: _sim, duration, ...rest } = p;
   return {
     ...rest,
     duration: duration ?? (embedded ? DEFAULT_SIM_DURATION : 0),
     embedded,
-    sim: { wires },
+    sim: { wires, processPerPort: p.sim.processPerPort ?? false },
   };
 }
 

@@ -52,9 +52,12 @@ Embedded model (only without devices):
       --sim-rate <r>         generator rate in frames/s (1000, 250k, 1.5M or max) [100k]
       --sim-size <n>         generated frame size in bytes without CRC, 60..9000 [60 = 64 B]
       --sim-flows <n>        distinct UDP flows per generator, 1..65536
+      --sim-process-per-port one model process per port, so the two ports' datapaths run
+                             on two cores (needs cores for them besides l2fwd's; not with
+                             cable wires)
 
 Config file keys (YAML or JSON): devices, batch, ringSize, queues, mode, duration, interval,
-json, quiet, promisc, workers, pin, sim: { wires, rate, size, flows }. Unknown keys are rejected.
+json, quiet, promisc, workers, pin, sim: { wires, rate, size, flows, processPerPort }. Unknown keys are rejected.
 
 Rates: Mpps = million frames per second; Gbit/s counts each frame with its CRC plus 20 bytes
 of preamble, start delimiter and inter-frame gap, as line rates are quoted (64-byte frames at

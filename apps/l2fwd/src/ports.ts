@@ -68,7 +68,11 @@ export async function openPorts(
     let sim: EmbeddedSim | null = null;
     let specs: readonly string[] = config.devices;
     if (config.embedded) {
-      const s = await startEmbeddedSim(config.sim.wires, options.sim ?? {}, notice);
+      const s = await startEmbeddedSim(
+        config.sim.wires,
+        { ...(config.sim.processPerPort ? { processPerPort: true } : {}), ...options.sim },
+        notice,
+      );
       sim = s;
       cleanup.add("ixgbe-sim", () => void s.stop());
       specs = s.handle.specs;

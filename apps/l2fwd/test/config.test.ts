@@ -126,6 +126,19 @@ describe("flags", () => {
     );
   });
 
+  test("--sim-process-per-port: off by default, refused with cable wires or devices", () => {
+    expect(run([]).sim.processPerPort).toBe(false);
+    expect(run(["--sim-process-per-port"]).sim.processPerPort).toBe(true);
+    expect(usage(["--sim-process-per-port", "--sim-wire", "cable,cable"])).toContain(
+      "sim.processPerPort cannot serve cable wires",
+    );
+    expect(usage(["0000:03:00.0", "0000:03:00.1", "--sim-process-per-port"])).toContain(
+      "sim.processPerPort applies only to the embedded model",
+    );
+    const f = file("ppp.yaml", "sim:\n  processPerPort: true\n");
+    expect(run(["-c", f]).sim.processPerPort).toBe(true);
+  });
+
   test("help and version", () => {
     expect(parseCommandLine(["--help", "--batch", "0"]).kind).toBe("help");
     expect(parseCommandLine(["-V"]).kind).toBe("version");

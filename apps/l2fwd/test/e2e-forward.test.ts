@@ -45,6 +45,27 @@ describe.skipIf(why !== null)(`l2fwd over ixgbe-sim ${why ?? ""}`, () => {
     }, 60_000);
   }
 
+  test("one model process per port (--sim-process-per-port): every frame arrives, in order", async () => {
+    const start = hugepagesOfTree();
+    const config = embeddedConfig({
+      ringSize: 2048,
+      sim: { rate: "10k", size: 60, processPerPort: true },
+    });
+    const { summary: s, set } = await forwardOnce(config, settings(config, { duration: 1.5 }));
+    const t = s.traffic;
+    expect(t).not.toBeNull();
+    if (t === null) return;
+    expect(t.generated).toBeGreaterThan(5000);
+    expect(t.received).toBe(t.generated);
+    expect(t.lost + t.reordered + t.duplicated + t.corrupted).toBe(0);
+    expect(s.forwarded).toBe(t.received);
+    for (const p of s.ports) expect(p.txPackets).toBeGreaterThan(2000);
+    expect(s.verdict).toEqual({ ok: true, validated: true, reasons: [] });
+    // The front started one process per port (its log line; the processes are gone by now).
+    expect(set.sim?.handle.stderr()).toMatch(/serving 2 port\(s\), one process each/);
+    expect(await hugepagesBack(start)).toBe(start);
+  }, 60_000);
+
   test("above saturation: generated = received + card drops + l2fwd drops, exactly", async () => {
     const start = hugepagesOfTree();
     const config = embeddedConfig({ ringSize: 256, sim: { rate: "max" } });

@@ -10,10 +10,12 @@ import { allowedCpus, issueSentence, optionErrorSentence, versionLine } from "@d
 import pkg from "../package.json" with { type: "json" };
 import { runCtl } from "./control/ctl.ts";
 import { IxgbeSimError } from "./errors.ts";
+import { type FrontReadyInfo, PortProcesses } from "./runtime/front.ts";
 import { type LoopControl, runLoop } from "./runtime/loop.ts";
 import {
   DEFAULT_SOCKET_DIR,
   MAX_PORTS,
+  type SimOptions,
   SimOptionsSchema,
   splitWireList,
 } from "./runtime/options.ts";
@@ -34,7 +36,10 @@ options:
   --socket-dir DIR     where p<N>.sock and control.sock go (default ${DEFAULT_SOCKET_DIR})
   --sysfs DIR          also serve each port as DIR/<pci-address>/ (put DIR on tmpfs: /dev/shm)
   --link-delay MS      link comes up MS after an AN restart in 10G serial mode (default 10)
-  --pin CPU            pin the device loop to CPU
+  --pin CPU            pin the device loop to CPU (with --process-per-port: port N's to CPU+N)
+  --process-per-port   one process per port, each with its own device loop, so the ports'
+                       datapaths run on different cores (not with cable wires or
+                       --manual-clock); ctl and the ready line work as without it
   --mac LIST           per-port MACs, comma-separated (default 02:00:00:82:59:9N)
   --queues N           queues per direction per port, 1..128 (default 128)
   --manual-clock       device time moves only on "ctl advance", the datapath only on "ctl step"
@@ -45,6 +50,8 @@ options:
                        (default 2); --dma-init-ms MS: RDRXCTL.DMAIDONE after MS (default 2)
   --exit-with-parent   exit when the parent process dies
   --own-socket-dir     remove the socket directory when stopping, although it existed
+  --port-base N        number the ports from N (sockets, PCI addresses, MACs, logs)
+  --control-socket P   the control socket's path (default SOCKET-DIR/control.sock)
   -h, --help           this text
   -V, --version        print the version
 
@@ -74,6 +81,9 @@ function parseFlags(argv: string[]) {
         mac: { type: "string", multiple: true },
         queues: { type: "string" },
         "manual-clock": { type: "boolean" },
+        "process-per-port": { type: "boolean" },
+        "port-base": { type: "string" },
+        "control-socket": { type: "string" },
         "exit-with-parent": { type: "boolean" },
         "own-socket-dir": { type: "boolean" },
         lenient: { type: "boolean" },
@@ -101,6 +111,9 @@ const FLAG_OF: Record<string, string> = {
   macs: "--mac",
   queues: "--queues",
   manualClock: "--manual-clock",
+  processPerPort: "--process-per-port",
+  portBase: "--port-base",
+  controlSocket: "--control-socket",
   exitWithParent: "--exit-with-parent",
   ownSocketDir: "--own-socket-dir",
 };
@@ -146,6 +159,9 @@ async function serve(argv: string[]): Promise<number> {
     macs: f.mac === undefined ? undefined : f.mac.flatMap((m) => m.split(",")),
     queues: num(f.queues),
     manualClock: f["manual-clock"],
+    processPerPort: f["process-per-port"],
+    portBase: num(f["port-base"]),
+    controlSocket: f["control-socket"],
     exitWithParent: f["exit-with-parent"],
     ownSocketDir: f["own-socket-dir"],
     lenient: f.lenient,
@@ -159,9 +175,13 @@ async function serve(argv: string[]): Promise<number> {
   // Checked before anything starts: pinning fails only once the loop runs, after "ready".
   if (opts.pin !== null) {
     const cpus = allowedCpus();
-    if (!cpus.includes(opts.pin)) {
+    const last = opts.processPerPort ? opts.pin + opts.ports - 1 : opts.pin;
+    for (let cpu = opts.pin; cpu <= last; cpu++) {
+      if (cpus.includes(cpu)) continue;
       usageError(
-        `--pin ${opts.pin} is not a CPU this process may run on; use one of ${cpuList(cpus)}`,
+        opts.processPerPort
+          ? `--pin ${opts.pin} with --process-per-port needs CPUs ${opts.pin}-${last} (one per port), and ${cpu} is not one this process may run on; use a start CPU within ${cpuList(cpus)}`
+          : `--pin ${opts.pin} is not a CPU this process may run on; use one of ${cpuList(cpus)}`,
       );
     }
   }
@@ -174,6 +194,7 @@ async function serve(argv: string[]): Promise<number> {
       // nobody reads stderr any more
     }
   };
+  if (opts.processPerPort) return serveFront(opts, log);
   let sim: Sim;
   try {
     sim = new Sim(opts, log);
@@ -206,6 +227,42 @@ async function serve(argv: string[]): Promise<number> {
   }
   log(`stopped (${control.reason})`);
   return 0;
+}
+
+/** --process-per-port: the port processes and the control socket in front of them. */
+async function serveFront(opts: SimOptions, log: (line: string) => void): Promise<number> {
+  const front = new PortProcesses(opts, log);
+  const control: LoopControl = { stop: false, reason: "" };
+  const stop = (reason: string) => {
+    control.stop = true;
+    control.reason ||= reason;
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  const parent = process.ppid;
+  let info: FrontReadyInfo;
+  try {
+    info = await front.start();
+  } catch (e) {
+    log(`cannot start: ${(e as Error).message}`);
+    return 1;
+  }
+  process.stdout.write(`${JSON.stringify(info)}\n`);
+  log(`serving ${opts.ports} port(s), one process each; control ${info.control}`);
+  let failed = false;
+  while (!control.stop) {
+    front.poll();
+    const gone = front.exited();
+    if (gone !== null) {
+      failed = true;
+      stop(`port ${gone.port}'s process exited with code ${gone.code}`);
+    }
+    if (opts.exitWithParent && process.ppid !== parent) stop(`parent ${parent} exited`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const clean = await front.stop();
+  log(`stopped (${control.reason})`);
+  return failed || !clean ? 1 : 0;
 }
 
 async function main(argv: string[]): Promise<number> {

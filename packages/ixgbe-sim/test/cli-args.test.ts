@@ -177,6 +177,18 @@ test("--version prints the package version; bad flags and values are one sentenc
       "ixgbe-sim: --ports must be a number; see ixgbe-sim --help\n",
     ],
     [["--ports", "1", "--wire", "sink", "--queues", "0"], "ixgbe-sim: --queues must be at least 1"],
+    [
+      ["--ports", "2", "--wire", "sink", "--process-per-port", "--manual-clock"],
+      "ixgbe-sim: --process-per-port: does not go with --manual-clock",
+    ],
+    [
+      ["--ports", "2", "--wire", "cable:1;cable:0", "--process-per-port"],
+      "ixgbe-sim: --process-per-port: cannot serve cable wires",
+    ],
+    [
+      ["--ports", "2", "--port-base", "7", "--wire", "sink"],
+      "ixgbe-sim: --port-base: ports 7..8 go past port 7",
+    ],
   ];
   for (const [args, start] of cases) {
     const r = run(args);

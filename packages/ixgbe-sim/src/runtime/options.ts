@@ -93,6 +93,23 @@ export const SimOptionsSchema = z
      * killed, only the simulator is left to remove it.
      */
     ownSocketDir: z.boolean().default(false),
+    /**
+     * One process per port, each with its own device loop, so the ports' datapaths run on
+     * different cores (front.ts). Not with cable wires (both ends share one loop) or a manual
+     * clock (one clock for every port).
+     */
+    processPerPort: z.boolean().default(false),
+    /**
+     * The first port's number: sockets p<N>.sock, PCI addresses, default MACs and log lines
+     * count from here. Set by the --process-per-port front for each of its port processes.
+     */
+    portBase: z
+      .int()
+      .min(0)
+      .max(MAX_PORTS - 1)
+      .default(0),
+    /** Control socket path (default <socketDir>/control.sock). */
+    controlSocket: z.string().min(1).nullable().default(null),
     /** Judge nothing: the older permissive model (instant reset, link up by itself). */
     lenient: z.boolean().default(false),
     /** Stop a port's datapath at its first violation of a datasheet rule. */
@@ -120,6 +137,30 @@ export const SimOptionsSchema = z
         message: `${o.wires.length} wire specs for ${o.ports} ports: give one per port, or one for all`,
       });
     }
+    // Only for a valid count: an out-of-range one has its own message.
+    if (o.ports <= MAX_PORTS && o.portBase + o.ports > MAX_PORTS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["portBase"],
+        message: `ports ${o.portBase}..${o.portBase + o.ports - 1} go past port ${MAX_PORTS - 1}: lower the port base or the port count`,
+      });
+    }
+    if (o.processPerPort && o.manualClock) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["processPerPort"],
+        message:
+          "does not go with --manual-clock (one clock would have to drive every process): give one of them",
+      });
+    }
+    if (o.processPerPort && o.wires.some((w) => w.trim().startsWith("cable"))) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["processPerPort"],
+        message:
+          "cannot serve cable wires (both ends of a cable share one device loop): use gen, sink, tap, pcap or queue wires, or drop --process-per-port",
+      });
+    }
     if (o.macs !== null && o.macs.length !== o.ports) {
       ctx.addIssue({
         code: "custom",
@@ -139,9 +180,14 @@ export function wireOf(o: SimOptions, i: number): string {
   return (o.wires.length === 1 ? o.wires[0] : o.wires[i]) as string;
 }
 
-/** MAC of port `i`. */
+/** MAC of the process's `i`-th port (port number portBase + i). */
 export function macOf(o: SimOptions, i: number): string {
-  return o.macs?.[i] ?? `02:00:00:82:59:${(0x90 + i).toString(16)}`;
+  return o.macs?.[i] ?? `02:00:00:82:59:${(0x90 + o.portBase + i).toString(16)}`;
+}
+
+/** The control socket's path. */
+export function controlPathOf(o: SimOptions): string {
+  return o.controlSocket ?? `${o.socketDir}/control.sock`;
 }
 
 /** How strictly the ports judge their driver. */

@@ -10,7 +10,7 @@ import { QUEUE_WIRE_SPEC, QueueWire } from "../control/queue-wire.ts";
 import { ControlServer } from "../control/server.ts";
 import type { Wire } from "../wire/wire.ts";
 import { WireSet } from "../wire/wire-set.ts";
-import { macOf, type SimOptions, strictnessOf, wireOf } from "./options.ts";
+import { controlPathOf, macOf, type SimOptions, strictnessOf, wireOf } from "./options.ts";
 import { PortHost } from "./port-host.ts";
 
 /** One port in the ready line. */
@@ -64,18 +64,19 @@ export class Sim implements ControlTarget {
       const wires = this.openWires();
       for (let i = 0; i < options.ports; i++) {
         const wire = wires[i] as Wire;
+        const index = options.portBase + i;
         this.ports.push(
           new PortHost({
-            index: i,
+            index,
             wire,
             queue: wire instanceof QueueWire ? wire : null,
             mac: macOf(options, i),
             linkDelayMs: options.linkDelayMs,
             queues: options.queues,
-            socketPath: `${options.socketDir}/p${i}.sock`,
+            socketPath: `${options.socketDir}/p${index}.sock`,
             sysfsRoot: options.sysfs,
             clock,
-            log: (line) => log(`port ${i}: ${line}`),
+            log: (line) => log(`port ${index}: ${line}`),
             strictness: strictnessOf(options),
             resetTiming: {
               resetMs: options.resetMs,
@@ -86,7 +87,7 @@ export class Sim implements ControlTarget {
         );
       }
       this.control = new ControlServer(
-        `${options.socketDir}/control.sock`,
+        controlPathOf(options),
         (line) => {
           this.applyMappedStores();
           return handleLine(this, line);

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { ControlClient } from "../control/client.ts";
 import { IxgbeSimError } from "../errors.ts";
 import { type SimOptionsInput, SimOptionsSchema } from "./options.ts";
+import { readyLine } from "./ready-line.ts";
 import type { ReadyInfo } from "./sim.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
@@ -64,6 +65,7 @@ function cliArgs(
   if (o.pin !== null) args.push("--pin", String(o.pin));
   if (o.macs !== null) args.push("--mac", o.macs.join(","));
   if (o.manualClock) args.push("--manual-clock");
+  if (o.processPerPort) args.push("--process-per-port");
   if (o.lenient) args.push("--lenient");
   if (o.strictFatal) args.push("--strict-fatal");
   args.push("--reset-ms", String(o.resetMs), "--auto-read-ms", String(o.autoReadMs));
@@ -112,54 +114,6 @@ export async function startSim(options: StartSimOptions): Promise<SimHandle> {
       : e;
   }
   return handle(proc, info, { socketDir, ownDir, stopTimeoutMs, tail: () => tail, drained });
-}
-
-async function readyLine(
-  proc: Bun.Subprocess<"ignore", "pipe", "pipe">,
-  timeoutMs: number,
-  tail: () => string,
-): Promise<ReadyInfo> {
-  const reader = proc.stdout.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  const deadline = Date.now() + timeoutMs;
-  let timer: Timer | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
-  });
-  try {
-    while (!text.includes("\n")) {
-      const r = await Promise.race([reader.read(), timeout]);
-      if (r === "timeout" || Date.now() > deadline) {
-        throw new IxgbeSimError(
-          "TIMEOUT",
-          `ixgbe-sim printed no ready line within ${timeoutMs} ms\n${tail()}`,
-        );
-      }
-      if (r.done) {
-        const code = await proc.exited;
-        throw new IxgbeSimError(
-          "START_FAILED",
-          `ixgbe-sim exited with code ${code} before it was ready:`,
-        );
-      }
-      text += decoder.decode(r.value, { stream: true });
-    }
-  } finally {
-    clearTimeout(timer);
-    reader.releaseLock();
-  }
-  const line = text.slice(0, text.indexOf("\n"));
-  try {
-    const info = JSON.parse(line) as ReadyInfo;
-    if (info.ready === true && Array.isArray(info.ports)) return info;
-  } catch {
-    // fall through
-  }
-  throw new IxgbeSimError(
-    "START_FAILED",
-    `ixgbe-sim printed an unexpected first line: ${line.slice(0, 200)}`,
-  );
 }
 
 interface HandleState {
