@@ -33,6 +33,8 @@ frames, both directions, one forwarding thread each; Mpps from the model's sinks
   --seconds S      measured seconds per run, more than 0 and at most 600      [2]
   --warmup S       seconds after the first forwarded frame before measuring   [0.5]
   --repeat N       runs per point (the median is reported), 1..50             [3]
+  --model M        shared: one model process serves both ports (one core);
+                   per-port: ixgbe-sim --process-per-port (a core per port)    [shared]
   --out DIR        where vs-c.{md,json} go [a new temporary directory]
   -h, --help       this text`;
 
@@ -41,13 +43,16 @@ const Options = z.object({
   seconds: numberIn("--seconds", 0, 600, true).default(2),
   warmup: numberIn("--warmup", 0, 600).default(0.5),
   repeat: intIn("--repeat", 1, 50).default(3),
+  model: z
+    .enum(["shared", "per-port"], { error: "--model must be shared or per-port" })
+    .default("shared"),
   out: z.string().min(1).optional(),
 });
 const o = parseBenchArgs(
   "bench:vs-c",
   USAGE,
   process.argv.slice(2),
-  ["batches", "seconds", "warmup", "repeat", "out"],
+  ["batches", "seconds", "warmup", "repeat", "model", "out"],
   Options,
 );
 const outDir = o.out ?? mkdtempSync(join(tmpdir(), "bench-vs-c-"));
@@ -85,6 +90,7 @@ async function runOnce(variant: Variant, batch: number, cfwd: string): Promise<n
     ports: 2,
     wires: [WIRE, WIRE],
     linkDelayMs: 5,
+    processPerPort: o.model === "per-port",
     ...(sysfs === null ? {} : { sysfs }),
   });
   let proc: ReturnType<typeof Bun.spawn> | null = null;
@@ -150,6 +156,8 @@ interface Row {
   batch: number;
   mpps: Record<Variant, number>;
   runs: Record<Variant, number[]>;
+  /** l2fwd sysfs / c-fwd sysfs of each repeat (the two ran back to back). */
+  ratios: number[];
 }
 const rows: Row[] = [];
 try {
@@ -166,9 +174,10 @@ try {
       Variant,
       number
     >;
-    rows.push({ batch, mpps, runs });
+    const ratios = runs["l2fwd sysfs"].map((l, r) => l / (runs["c-fwd sysfs"][r] as number));
+    rows.push({ batch, mpps, runs, ratios });
     console.log(
-      `batch ${String(batch).padStart(3)}  ${VARIANTS.map((v) => `${v} ${mpps[v].toFixed(3)}`).join("  ")}  l2fwd/c-fwd (sysfs) ${(mpps["l2fwd sysfs"] / mpps["c-fwd sysfs"]).toFixed(2)}`,
+      `batch ${String(batch).padStart(3)}  ${VARIANTS.map((v) => `${v} ${mpps[v].toFixed(3)}`).join("  ")}  l2fwd/c-fwd (sysfs, paired) ${median(ratios).toFixed(2)} [${ratios.map((x) => x.toFixed(2)).join(" ")}]`,
     );
   }
 } catch (e) {
@@ -178,22 +187,24 @@ try {
 
 const ns = (mpps: number) => (mpps > 0 ? (1e3 / mpps).toFixed(0) : "-");
 const table = [
-  "| batch | c-fwd sysfs Mpps (ns/frame) | l2fwd sysfs Mpps (ns/frame) | l2fwd / c-fwd | l2fwd vfio-user Mpps (ns/frame) |",
+  "| batch | c-fwd sysfs Mpps (ns/frame) | l2fwd sysfs Mpps (ns/frame) | l2fwd / c-fwd, paired runs: median (range) | l2fwd vfio-user Mpps (ns/frame) |",
   "|---:|---:|---:|---:|---:|",
   ...rows.map((r) => {
     const c = r.mpps["c-fwd sysfs"];
     const l = r.mpps["l2fwd sysfs"];
     const u = r.mpps["l2fwd vfio-user"];
-    return `| ${r.batch} | ${c.toFixed(3)} (${ns(c)}) | ${l.toFixed(3)} (${ns(l)}) | ${(l / c).toFixed(2)} | ${u.toFixed(3)} (${ns(u)}) |`;
+    const lo = Math.min(...r.ratios).toFixed(2);
+    const hi = Math.max(...r.ratios).toFixed(2);
+    return `| ${r.batch} | ${c.toFixed(3)} (${ns(c)}) | ${l.toFixed(3)} (${ns(l)}) | ${median(r.ratios).toFixed(2)} (${lo}-${hi}) | ${u.toFixed(3)} (${ns(u)}) |`;
   }),
 ].join("\n");
 const date = new Date().toISOString();
 const md = `# l2fwd vs a C forwarder on ixgbe-sim
 
-- command: \`bun run bench:vs-c --batches ${o.batches.join(",")} --seconds ${o.seconds} --repeat ${o.repeat}\`
+- command: \`bun run bench:vs-c --batches ${o.batches.join(",")} --seconds ${o.seconds} --repeat ${o.repeat}${o.model === "shared" ? "" : ` --model ${o.model}`}\`
 - date: ${date}, commit ${commit}
 - machine: ${describeMachine(machine)}, load average at start ${load}
-- method: per point the median of ${o.repeat} runs, each against a fresh model (2 ports, \`${WIRE}\` on each); Mpps = frames both sinks received in a ${o.seconds} s window starting ${o.warmup} s after the first frame came through, both directions together; one forwarding thread each (c-fwd; l2fwd \`--workers off\`). ns/frame = 1000 / Mpps of the whole system, model included.
+- method: per point the median of ${o.repeat} runs, each against a fresh model (2 ports, \`${WIRE}\` on each, ${o.model === "shared" ? "both served by one model process" : "each served by its own model process (--process-per-port)"}); the variants run back to back in every repeat, and the ratio column is the median of each repeat's l2fwd/c-fwd ratio, so a change in the machine's speed between repeats (a shared or virtual machine drifts) touches both sides of a ratio alike; Mpps = frames both sinks received in a ${o.seconds} s window starting ${o.warmup} s after the first frame came through, both directions together; one forwarding thread each (c-fwd; l2fwd \`--workers off\`). ns/frame = 1000 / Mpps of the whole system, model included.
 
 ${table}
 `;
