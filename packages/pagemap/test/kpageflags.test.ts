@@ -42,13 +42,18 @@ describe("kpageflags (root)", () => {
     expect(kpf.hugePageBytes(pfn)).toBe(0);
   });
 
-  test("a read of never-written private memory maps the shared ZERO_PAGE", () => {
+  test("a read of never-written private memory maps the shared ZERO_PAGE or a fresh anonymous page", () => {
     if (!need("root", isRoot())) return;
     using m = smallMapping(1);
     expect(new Uint8Array(viewOf(m.address, 4096))[100]).toBe(0); // read fault only
     using pm = Pagemap.open("self", { learnPageSize: false });
     using kpf = Kpageflags.open();
-    expect(kpageflagNames(kpf.flags(pm.translate(m.address) / 4096))).toContain("ZERO_PAGE");
+    const names = kpageflagNames(kpf.flags(pm.translate(m.address) / 4096));
+    // Most kernels map the shared zero page on a read fault; some (seen on a 6.18 guest, also
+    // from plain C) allocate a private anonymous page at once. Either is decoded here, and
+    // nothing else is.
+    if (names.includes("ZERO_PAGE")) expect(names).not.toContain("ANON");
+    else expect(names).toEqual(expect.arrayContaining(["ANON", "MMAP"]));
   });
 
   test("flags above bit 31 decode without BigInt; past the last PFN reads as 0", () => {
