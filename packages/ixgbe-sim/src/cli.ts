@@ -136,6 +136,18 @@ function cpuList(cpus: readonly number[]): string {
   return parts.join(",");
 }
 
+/** A loop control that SIGTERM and SIGINT stop, and the function that stops it with a reason. */
+function stopOnSignals(): { control: LoopControl; stop: (reason: string) => void } {
+  const control: LoopControl = { stop: false, reason: "" };
+  const stop = (reason: string) => {
+    control.stop = true;
+    control.reason ||= reason;
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  return { control, stop };
+}
+
 /** Starts serving; resolves when stopped. */
 async function serve(argv: string[]): Promise<number> {
   const f = parseFlags(argv);
@@ -205,13 +217,7 @@ async function serve(argv: string[]): Promise<number> {
     log(`cannot start: ${(e as Error).message}`);
     return 1;
   }
-  const control: LoopControl = { stop: false, reason: "" };
-  const stop = (reason: string) => {
-    control.stop = true;
-    control.reason ||= reason;
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  const { control, stop } = stopOnSignals();
   const parent = process.ppid;
   process.stdout.write(`${JSON.stringify(sim.info())}\n`);
   log(`serving ${opts.ports} port(s); control ${sim.control.path}`);
@@ -232,13 +238,7 @@ async function serve(argv: string[]): Promise<number> {
 /** --process-per-port: the port processes and the control socket in front of them. */
 async function serveFront(opts: SimOptions, log: (line: string) => void): Promise<number> {
   const front = new PortProcesses(opts, log);
-  const control: LoopControl = { stop: false, reason: "" };
-  const stop = (reason: string) => {
-    control.stop = true;
-    control.reason ||= reason;
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  const { control, stop } = stopOnSignals();
   const parent = process.ppid;
   let info: FrontReadyInfo;
   try {
